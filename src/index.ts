@@ -1,0 +1,26 @@
+/**
+ * Strata: tensors, autograd, backends, layers, training. Everything public is re-exported here.
+ */
+import './backends/reference/index.js';
+import './ops/methods.js';
+
+export { gradients } from './autograd/backward.js';
+export type { BackwardOptions } from './autograd/backward.js';
+export { backward, detach, grad, gradOf, valueAndGrad, valueAndGradOf } from './autograd/grad.js';
+export type { TensorTree } from './autograd/grad.js';
+export { gradcheck } from './autograd/gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.js';
+export { getBackend, listBackends, registerBackend, setBackend } from './core/backend.js';
+export type { Backend, Kernel, KTensor, MemoryInfo, OutMeta, Storage } from './core/backend.js';
+export * from './core/creation.js';
+export type { DType, TypedArray } from './core/dtype.js';
+export { enableGrad, isGradEnabled, keep, noGrad, scope } from './core/engine.js';
+export { StrataError } from './core/errors.js';
+export { memoryInfo } from './core/meminfo.js';
+export type { OpDef } from './core/op.js';
+export { Generator, manualSeed } from './core/random.js';
+export type { Shape } from './core/shape.js';
+export { type NestedArray, Tensor } from './core/tensor.js';
+export * from './ops/index.js';
+export { opTable } from './ops/registry.js';
+export type { KernelTable, OpName } from './ops/registry.js';

@@ -1,0 +1,16 @@
+import { installGradHelpers } from '../autograd/hooks.js';
+import { full } from '../core/creation.js';
+import type { Tensor } from '../core/tensor.js';
+import { add } from './binary.js';
+
+export * from './binary.js';
+export * from './matmul.js';
+export * from './reduce.js';
+export * from './shape.js';
+export * from './softmax.js';
+export * from './unary.js';
+
+export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, { dtype: t.dtype, backend: t.backend });
+export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, { dtype: t.dtype, backend: t.backend });
+
+installGradHelpers({ add: (a, b) => add(a, b), onesLike, zerosLike });
