@@ -24,3 +24,6 @@ export { type NestedArray, Tensor } from './core/tensor.js';
 export * from './ops/index.js';
 export { opTable } from './ops/registry.js';
 export type { KernelTable, OpName } from './ops/registry.js';
+export * from './functional/index.js';
+export * from './layers/index.js';
+export * from './models/index.js';

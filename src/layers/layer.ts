@@ -1,0 +1,199 @@
+import { keep } from '../core/engine.js';
+import { StrataError } from '../core/errors.js';
+import { Generator } from '../core/random.js';
+import type { DType } from '../core/dtype.js';
+import type { Tensor } from '../core/tensor.js';
+import { type Initializer, initTensor } from './init.js';
+
+/** JSON-safe configuration of a layer (what is saved in the model's config file). */
+export type LayerConfig = { name?: string } & Record<string, unknown>;
+
+/** What a layer's forward knows besides its inputs. */
+export interface CallContext {
+  /** Training mode: dropout drops, batch normalization uses and updates batch statistics. */
+  training: boolean;
+  /** Randomness for dropout and the like (seeded by the model). */
+  generator: Generator;
+}
+
+export interface BuildOptions {
+  generator?: Generator;
+  dtype?: DType;
+}
+
+/**
+ * A parameter (trainable) or state buffer (running statistics, normalization statistics) of a layer.
+ * Its `value` is a leaf tensor that requires a gradient when trainable; optimizers replace the value.
+ */
+export class Parameter {
+  value: Tensor;
+  /** Multiplies the optimizer's weight decay / L2 factor for this parameter. */
+  decayFactor = 1;
+  /** Multiplies the learning rate for this parameter. */
+  lrFactor = 1;
+  constructor(
+    readonly name: string,
+    value: Tensor,
+    readonly trainable = true,
+  ) {
+    this.value = this.adopt(value);
+  }
+
+  private adopt(t: Tensor): Tensor {
+    keep(t);
+    t.name = this.name;
+    t.requiresGrad = this.trainable;
+    return t;
+  }
+
+  /** Replaces the value (optimizers, loading). The shape must stay the same. */
+  assign(t: Tensor): void {
+    if (t.shape.length !== this.value.shape.length || t.shape.some((d, i) => d !== this.value.shape[i]))
+      throw new StrataError(
+        `parameter '${this.name}'`,
+        `new value has shape [${t.shape}], expected [${this.value.shape}]`,
+      );
+    if (t === this.value) return;
+    const old = this.value;
+    this.value = this.adopt(t.node ? t.detach() : t);
+    if (old !== this.value) old.dispose();
+  }
+
+  get shape(): number[] {
+    return this.value.shape;
+  }
+}
+
+/**
+ * A layer: a JSON config plus parameters, with a forward pass written through the ops and functional
+ * API (so autograd gives the backward). Input shapes exclude the batch axis.
+ */
+export abstract class Layer {
+  /** The registry key; subclasses set a static `type` and the instance reads it. */
+  static readonly type: string = 'Layer';
+  name: string;
+  /** How many inputs the layer takes (combination layers take several). */
+  readonly minInputs: number = 1;
+  readonly maxInputs: number = 1;
+  readonly params = new Map<string, Parameter>();
+  private _inputShapes: number[][] | null = null;
+  private _outputShape: number[] | null = null;
+
+  constructor(config: LayerConfig = {}) {
+    this.name = config.name ?? '';
+  }
+
+  get type(): string {
+    return (this.constructor as typeof Layer).type;
+  }
+
+  /** Where error messages say the problem is: `Conv2D 'conv1'`. */
+  get where(): string {
+    return `${this.type}${this.name ? ` '${this.name}'` : ''}`;
+  }
+
+  get built(): boolean {
+    return this._inputShapes !== null;
+  }
+
+  get inputShapes(): number[][] {
+    if (!this._inputShapes) throw new StrataError(this.where, 'is not built yet');
+    return this._inputShapes;
+  }
+
+  get outputShape(): number[] {
+    if (!this._outputShape) throw new StrataError(this.where, 'is not built yet');
+    return this._outputShape;
+  }
+
+  /** The output shape for these input shapes (no batch axis); throws naming the layer when they don't fit. */
+  abstract computeOutputShape(inputShapes: number[][]): number[];
+
+  /** Creates the parameters for these input shapes. */
+  protected createParams(_inputShapes: number[][], _gen: Generator, _dtype: DType): void {}
+
+  /** The forward pass on batched inputs. */
+  abstract forward(inputs: Tensor[], ctx: CallContext): Tensor;
+
+  /** The layer's own options (the name is added by `toConfig`). */
+  abstract getConfig(): Record<string, unknown>;
+
+  /** Multiply-adds ×2 for one example (for summaries). */
+  flops(_inputShapes: number[][]): number {
+    return 0;
+  }
+
+  /** Checks input shapes, creates parameters, and fixes the output shape. Idempotent for equal shapes. */
+  build(inputShapes: number[][], opts: BuildOptions = {}): number[] {
+    if (inputShapes.length < this.minInputs || inputShapes.length > this.maxInputs)
+      throw new StrataError(
+        this.where,
+        `takes ${this.minInputs === this.maxInputs ? this.minInputs : `${this.minInputs} to ${this.maxInputs}`} input(s), got ${inputShapes.length}`,
+      );
+    if (this._inputShapes) {
+      this.checkInputs(inputShapes);
+      return this.outputShape;
+    }
+    const out = this.computeOutputShape(inputShapes);
+    this.createParams(inputShapes, opts.generator ?? new Generator(0), opts.dtype ?? 'float32');
+    this._inputShapes = inputShapes.map((s) => [...s]);
+    this._outputShape = out;
+    return out;
+  }
+
+  /** Pre-flight: inputs must have the shapes the layer was built for. */
+  checkInputs(shapes: number[][]): void {
+    const want = this.inputShapes;
+    shapes.forEach((s, i) => {
+      const w = want[i];
+      if (s.length !== w.length || s.some((d, j) => d !== w[j]))
+        throw new StrataError(
+          this.where,
+          `expected input${shapes.length > 1 ? ` ${i}` : ''} of shape [${w}] (without batch), got [${s}]`,
+        );
+    });
+  }
+
+  /** Runs the layer on batched inputs after checking their shapes. */
+  call(inputs: Tensor[], ctx: CallContext): Tensor {
+    if (!this.built) this.build(inputs.map((t) => t.shape.slice(1)));
+    else this.checkInputs(inputs.map((t) => t.shape.slice(1)));
+    return this.forward(inputs, ctx);
+  }
+
+  protected addParam(
+    name: string,
+    shape: number[],
+    init: Initializer,
+    gen: Generator,
+    dtype: DType,
+    trainable = true,
+  ): Parameter {
+    const p = new Parameter(`${this.name}.${name}`, initTensor(init, shape, gen, dtype), trainable);
+    this.params.set(name, p);
+    return p;
+  }
+
+  /** The value of a parameter or buffer by its short name. */
+  protected p(name: string): Tensor {
+    const p = this.params.get(name);
+    if (!p) throw new StrataError(this.where, `has no parameter '${name}' (not built?)`);
+    return p.value;
+  }
+
+  trainableParams(): Parameter[] {
+    return [...this.params.values()].filter((p) => p.trainable);
+  }
+
+  paramCount(): number {
+    let n = 0;
+    for (const p of this.params.values()) if (p.trainable) n += p.value.size;
+    return n;
+  }
+
+  toConfig(): { type: string; name: string; config: Record<string, unknown> } {
+    return { type: this.type, name: this.name, config: this.getConfig() };
+  }
+}
+
+export type LayerClass = (new (config: any) => Layer) & { readonly type: string };

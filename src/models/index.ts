@@ -1,0 +1,3 @@
+export * from './graph.js';
+export * from './model.js';
+export * from './sequential.js';
