@@ -105,7 +105,7 @@ export function nameLayers(layers: Layer[]): void {
   const counts = new Map<string, number>();
   for (const l of layers) {
     if (l.name) continue;
-    const base = l.type.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    const base = l.type.toLowerCase();
     let k = counts.get(base) ?? 0;
     let name: string;
     do name = `${base}_${++k}`;
