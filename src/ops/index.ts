@@ -4,7 +4,10 @@ import type { Tensor } from '../core/tensor.js';
 import { add } from './binary.js';
 
 export * from './binary.js';
+export * from './conv.js';
 export * from './matmul.js';
+export * from './pool.js';
+export * from './pool_fns.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './softmax.js';

@@ -1,7 +1,9 @@
 import type { Kernel } from '../core/backend.js';
 import type { OpDef } from '../core/op.js';
 import * as binary from './binary.js';
+import * as conv from './conv.js';
 import * as matmul from './matmul.js';
+import * as pool from './pool.js';
 import * as reduce from './reduce.js';
 import * as shape from './shape.js';
 import * as softmax from './softmax.js';
@@ -62,6 +64,15 @@ export const opTable = {
   matmul: matmul.matmulOp,
   softmax: softmax.softmaxOp,
   logSoftmax: softmax.logSoftmaxOp,
+  // convolution and pooling (N-d, NCHW / NCDHW)
+  conv: conv.convOp,
+  convBackwardData: conv.convBackwardDataOp,
+  convBackwardFilter: conv.convBackwardFilterOp,
+  maxPool: pool.maxPoolOp,
+  avgPool: pool.avgPoolOp,
+  avgPoolBackward: pool.avgPoolBackwardOp,
+  unpoolScatter: pool.unpoolScatterOp,
+  poolGather: pool.poolGatherOp,
 } as const;
 
 export type OpTable = typeof opTable;

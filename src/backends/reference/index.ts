@@ -1,8 +1,10 @@
 import { type Backend, type Kernel, registerBackend } from '../../core/backend.js';
 import { arrayFor, type DType, type TypedArray } from '../../core/dtype.js';
 import type { KernelTable } from '../../ops/registry.js';
+import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
 import { linalgKernels } from './linalg.js';
+import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
 import { shapeKernels } from './shape.js';
 import { RefStorage, setOwner } from './storage.js';
@@ -13,6 +15,8 @@ export const referenceKernels: KernelTable = {
   ...reduceKernels,
   ...shapeKernels,
   ...linalgKernels,
+  ...convKernels,
+  ...poolKernels,
 };
 
 /**
