@@ -1,3 +1,5 @@
+import { getDefaultDtype } from '../core/creation.js';
+import { isFloat } from '../core/dtype.js';
 import { broadcastShapes } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import {
@@ -124,6 +126,9 @@ export const whereOp = defineOp({
 });
 
 export function where(cond: Tensor, a: TensorOrNumber, b: TensorOrNumber): Tensor {
+  // Two numbers: the result takes the condition's float type, or the default one.
+  if (typeof a === 'number' && typeof b === 'number')
+    a = scalarLike(cond, a, isFloat(cond.dtype) ? cond.dtype : getDefaultDtype());
   const [x, y] = lift('where', a, b);
   return run1(whereOp, [cast(cond, x.dtype), x, y], {});
 }

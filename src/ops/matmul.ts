@@ -28,13 +28,15 @@ export const matmulOp = defineOp<MatmulAttrs>({
     const rb = b.shape.length;
     const [m, ka] = transA ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
     const [kb, n] = transB ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
-    if (ka !== kb)
+    if (ka !== kb) throw innerMismatch(a.shape, b.shape, transA, transB, ka, kb);
+    const ba = a.shape.slice(0, -2);
+    const bb = b.shape.slice(0, -2);
+    if (!batchesBroadcast(ba, bb))
       throw new StrataError(
         'matmul',
-        `inner dimensions differ: a [${a.shape}]${transA ? 'ᵀ' : ''} has ${ka} columns, b [${b.shape}]${transB ? 'ᵀ' : ''} has ${kb} rows`,
+        `batch dimensions of a [${a.shape}] and b [${b.shape}] cannot be broadcast together ([${ba}] vs [${bb}])`,
       );
-    const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
-    return [{ shape: [...batch, m, n], dtype: a.dtype }];
+    return [{ shape: [...broadcastShapes('matmul', ba, bb), m, n], dtype: a.dtype }];
   },
   grad: ([dy], { inputs: [a, b], attrs: { transA, transB } }) => [
     // y = op(a)·op(b): d op(a) = dy·op(b)ᵀ, d op(b) = op(a)ᵀ·dy; undo op() by swapping operands.
@@ -42,6 +44,29 @@ export const matmulOp = defineOp<MatmulAttrs>({
     () => sumTo(transB ? mm(dy, a, true, transA) : mm(a, dy, !transA, false), b.shape),
   ],
 });
+
+function innerMismatch(
+  a: readonly number[],
+  b: readonly number[],
+  transA: boolean,
+  transB: boolean,
+  ka: number,
+  kb: number,
+): StrataError {
+  return new StrataError(
+    'matmul',
+    `inner dimensions differ: a [${a}]${transA ? 'ᵀ' : ''} has ${ka} columns, b [${b}]${transB ? 'ᵀ' : ''} has ${kb} rows`,
+  );
+}
+
+function batchesBroadcast(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const x = a[a.length - i];
+    const y = b[b.length - i];
+    if (x !== y && x !== 1 && y !== 1) return false;
+  }
+  return true;
+}
 
 function mm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   return run1(matmulOp, [a, b], { transA, transB });
@@ -56,9 +81,17 @@ export function matmul(a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: 
     throw new StrataError('matmul', `needs tensors of rank >= 1, got [${a.shape}] and [${b.shape}]`);
   const va = a.rank === 1;
   const vb = b.rank === 1;
+  const tA = !!opts.transA && !va;
+  const tB = !!opts.transB && !vb;
+  if (va || vb) {
+    // Checked here so the message shows the shapes given, not the promoted ones.
+    const ka = va ? a.shape[0] : a.shape[a.rank - (tA ? 2 : 1)];
+    const kb = vb ? b.shape[0] : b.shape[b.rank - (tB ? 1 : 2)];
+    if (ka !== kb) throw innerMismatch(a.shape, b.shape, tA, tB, ka, kb);
+  }
   const A = va ? reshape(a, [1, a.shape[0]]) : a;
   const B = vb ? reshape(b, [b.shape[0], 1]) : b;
-  let y = mm(A, B, !!opts.transA && !va, !!opts.transB && !vb);
+  let y = mm(A, B, tA, tB);
   if (va) y = reshape(y, [...y.shape.slice(0, -2), y.shape[y.rank - 1]]);
   if (vb) y = reshape(y, y.shape.slice(0, -1));
   return y;

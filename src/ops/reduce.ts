@@ -1,3 +1,4 @@
+import { StrataError } from '../core/errors.js';
 import { normAxes, normAxis, reducedShape, type Shape, shapesEqual, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { div, equal, mul, sub } from './binary.js';
@@ -47,7 +48,8 @@ function argOp(name: string) {
     infer: (inputs, { axis, keepDims }) => {
       expectCount(name, inputs, 1);
       expectFloat(name, inputs[0]);
-      if (inputs[0].shape[axis] === 0) throw new Error(`${name}: cannot reduce an empty axis`);
+      if (inputs[0].shape[axis] === 0)
+        throw new StrataError(name, `cannot reduce the empty axis ${axis} of [${inputs[0].shape}]`);
       return [{ shape: reducedShape(inputs[0].shape, [axis], keepDims), dtype: 'int32' }];
     },
   });
@@ -87,8 +89,15 @@ export function variance(x: Tensor, axes?: Axes, keepDims = false, correction = 
 /** Sums a broadcast gradient back down to `shape` (the inverse of broadcasting). */
 export function sumTo(t: Tensor, shape: Shape): Tensor {
   if (shapesEqual(t.shape, shape)) return t;
+  if (!broadsTo(shape, t.shape)) throw new StrataError('sumTo', `cannot sum [${t.shape}] down to [${shape}]`);
   const lead = t.rank - shape.length;
   const axes: number[] = [];
   for (let i = 0; i < t.rank; i++) if (i < lead || (shape[i - lead] === 1 && t.shape[i] !== 1)) axes.push(i);
   return reshape(axes.length ? sum(t, axes, true) : t, shape);
+}
+
+/** Whether `from` broadcasts to exactly `to`. */
+function broadsTo(from: Shape, to: Shape): boolean {
+  const lead = to.length - from.length;
+  return lead >= 0 && from.every((d, i) => d === 1 || d === to[lead + i]);
 }

@@ -1,4 +1,5 @@
 import type { DType } from '../core/dtype.js';
+import { StrataError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { defineOp, type OpDef, expectCount, expectFloat, run1, scalarLike } from './define.js';
 import { add, div, greater, greaterEqual, lessEqual, mul, sub, where } from './binary.js';
@@ -49,8 +50,13 @@ export const clampOp = unary<{ min: number; max: number }>('clamp', (dy, x, _y, 
 export const castOp: OpDef<{ dtype: DType }> = unary<{ dtype: DType }>(
   'cast',
   (dy, x) => cast(dy, x.dtype),
-  (a) => a.dtype,
+  ({ dtype }) => {
+    if (!dtypes.includes(dtype))
+      throw new StrataError('cast', `unknown dtype '${dtype}'; expected float32, float64 or int32`);
+    return dtype;
+  },
 );
+const dtypes: readonly DType[] = ['float32', 'float64', 'int32'];
 
 export const neg = (x: Tensor): Tensor => run1(negOp, [x], {});
 export const exp = (x: Tensor): Tensor => run1(expOp, [x], {});
