@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { batched } from './batching.js';
 import { add } from './binary.js';
 import { defineOp, expectCount, expectFloat, expectSameDtype, run1, type TensorMeta } from './define.js';
 import { pad, reshape } from './shape.js';
@@ -8,7 +9,6 @@ import {
   checkWindowAttrs,
   convOutLen,
   effectiveKernel,
-  expectRank,
   normInts,
   normPadding,
   type Padding,
@@ -179,19 +179,6 @@ function addBias(fn: string, y: Tensor, bias: Tensor | null | undefined): Tensor
   return add(y, reshape(bias, [F, ...y.shape.slice(2).map(() => 1)]));
 }
 
-/** Adds a batch axis of 1 to an unbatched input and removes it from the result(s) again. */
-export function batched<T extends Tensor | Tensor[]>(
-  fn: string,
-  x: Tensor,
-  r: number,
-  f: (x: Tensor) => T,
-): T {
-  if (expectRank(fn, x, r)) return f(x);
-  const y = f(reshape(x, [1, ...x.shape]));
-  const drop = (t: Tensor) => reshape(t, t.shape.slice(1));
-  return (Array.isArray(y) ? y.map(drop) : drop(y as Tensor)) as T;
-}
-
 function convNd(fn: string, r: number, x: Tensor, w: Tensor, o: ConvOptions): Tensor {
   return batched(fn, x, r, (x) => {
     const stride = normInts(fn, 'stride', o.stride, r, 1);
@@ -282,3 +269,6 @@ export const convTranspose2d = (x: Tensor, w: Tensor, opts: ConvTransposeOptions
   convTransposeNd('convTranspose2d', 2, x, w, opts);
 export const convTranspose3d = (x: Tensor, w: Tensor, opts: ConvTransposeOptions = {}): Tensor =>
   convTransposeNd('convTranspose3d', 3, x, w, opts);
+
+/** Kept for modules that import it from here (resize.ts); not re-exported by ops/index.ts. */
+export { batched } from './batching.js';

@@ -4,7 +4,25 @@ import type { Tensor } from '../core/tensor.js';
 import { add } from './binary.js';
 
 export * from './binary.js';
-export * from './conv.js';
+export {
+  type ConvAttrs,
+  type ConvBackwardDataAttrs,
+  type ConvBackwardFilterAttrs,
+  type ConvOptions,
+  type ConvTransposeOptions,
+  conv,
+  conv1d,
+  conv2d,
+  conv3d,
+  convBackwardData,
+  convBackwardDataOp,
+  convBackwardFilter,
+  convBackwardFilterOp,
+  convOp,
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+} from './conv.js';
 export * from './matmul.js';
 export * from './pool.js';
 export * from './pool_fns.js';

@@ -1,6 +1,6 @@
 import { StrataError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { batched } from './conv.js';
+import { batched } from './batching.js';
 import { avgPool, maxPool, unpoolScatter } from './pool.js';
 import { reshape } from './shape.js';
 import { expectRank, normInts, normPadding, type Padding } from './window.js';
