@@ -27,3 +27,4 @@ export type { KernelTable, OpName } from './ops/registry.js';
 export * from './functional/index.js';
 export * from './layers/index.js';
 export * from './models/index.js';
+export * from './optim/index.js';
