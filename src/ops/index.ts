@@ -27,6 +27,17 @@ export * from './matmul.js';
 export * from './pool.js';
 export * from './pool_fns.js';
 export * from './reduce.js';
+export {
+  type CoordinateMode,
+  type NearestMode,
+  type ResizeAttrs,
+  type ResizeMode,
+  type ResizeOptions,
+  resize,
+  resize1d,
+  resize2d,
+  resize3d,
+} from './resize.js';
 export * from './shape.js';
 export * from './softmax.js';
 export * from './unary.js';

@@ -5,6 +5,7 @@ import * as conv from './conv.js';
 import * as matmul from './matmul.js';
 import * as pool from './pool.js';
 import * as reduce from './reduce.js';
+import * as resize from './resize.js';
 import * as shape from './shape.js';
 import * as softmax from './softmax.js';
 import * as unary from './unary.js';
@@ -73,6 +74,9 @@ export const opTable = {
   avgPoolBackward: pool.avgPoolBackwardOp,
   unpoolScatter: pool.unpoolScatterOp,
   poolGather: pool.poolGatherOp,
+  // resizing (ONNX Resize: nearest and linear) and its adjoint
+  resize: resize.resizeOp,
+  resizeBackward: resize.resizeBackwardOp,
 } as const;
 
 export type OpTable = typeof opTable;

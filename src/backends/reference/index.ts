@@ -6,6 +6,7 @@ import { elementwiseKernels } from './elementwise.js';
 import { linalgKernels } from './linalg.js';
 import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
+import { resizeKernels } from './resize.js';
 import { shapeKernels } from './shape.js';
 import { RefStorage, setOwner } from './storage.js';
 
@@ -17,6 +18,7 @@ export const referenceKernels: KernelTable = {
   ...linalgKernels,
   ...convKernels,
   ...poolKernels,
+  ...resizeKernels,
 };
 
 /**
