@@ -8,21 +8,14 @@ export {
   type ConvAttrs,
   type ConvBackwardDataAttrs,
   type ConvBackwardFilterAttrs,
-  type ConvOptions,
-  type ConvTransposeOptions,
   conv,
-  conv1d,
-  conv2d,
-  conv3d,
   convBackwardData,
   convBackwardDataOp,
   convBackwardFilter,
   convBackwardFilterOp,
   convOp,
-  convTranspose1d,
-  convTranspose2d,
-  convTranspose3d,
 } from './conv.js';
+export * from './conv_fns.js';
 export * from './matmul.js';
 export * from './pool.js';
 export * from './pool_fns.js';

@@ -126,12 +126,10 @@ const poolGather: Kernel<AttrsOf<'poolGather'>> = ([x, idx], _a, [m]) => {
   const is = dataOf(idx);
   const Sp = sizeOf(x.shape.slice(2));
   const Ip = sizeOf(idx.shape.slice(2));
+  for (let i = 0; i < is.length; i++)
+    if (!(is[i] >= 0 && is[i] < Sp)) throw indexError('poolGather', is[i], i, Sp, x.shape.slice(2));
   const o = out(m);
-  for (let i = 0; i < is.length; i++) {
-    const k = is[i];
-    if (!(k >= 0 && k < Sp)) throw indexError('poolGather', k, i, Sp, x.shape.slice(2));
-    o.data[i] = xs[Math.floor(i / Ip) * Sp + k];
-  }
+  for (let i = 0; i < is.length; i++) o.data[i] = xs[Math.floor(i / Ip) * Sp + is[i]];
   return [o];
 };
 
