@@ -185,7 +185,7 @@ const avgBwd = {
   kernel: [3, 2],
   stride: [2, 2],
   padBegin: [1, 0],
-  padEnd: [1, 1],
+  padEnd: [1, 0],
   dilation: [1, 1],
   ceilMode: true,
   countIncludePad: false,
