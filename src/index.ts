@@ -28,3 +28,4 @@ export * from './functional/index.js';
 export * from './layers/index.js';
 export * from './models/index.js';
 export * from './optim/index.js';
+export * from './data/index.js';
