@@ -24,13 +24,16 @@ interface BackendModule {
   ready?: () => Promise<unknown>;
 }
 
-// Load every backend module so each registers itself (src/index.ts may not import them all).
+// Load every backend module (src/backends/<dir>/index.ts) so each registers itself; a backend's module
+// is the one whose import registered it, else the folder of the same name.
 const backendsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'backends');
 const modules = new Map<string, BackendModule>();
 for (const d of readdirSync(backendsDir).sort()) {
   const file = join(backendsDir, d, 'index.ts');
   if (d === 'reference' || !existsSync(file)) continue;
-  modules.set(d, (await import(pathToFileURL(file).href)) as BackendModule);
+  const before = new Set(listBackends());
+  const mod = (await import(pathToFileURL(file).href)) as BackendModule;
+  for (const name of [d, ...listBackends().filter((b) => !before.has(b))]) modules.set(name, mod);
 }
 const others = listBackends().filter((b) => b !== 'reference');
 
