@@ -20,26 +20,34 @@ abstract class Activation extends Layer {
   }
 }
 
-function simple(type: string, f: (x: Tensor) => Tensor, doc: string) {
-  const C = class extends Activation {
-    static override readonly type: string = type;
-    forward([x]: Tensor[]): Tensor {
-      return f(x);
-    }
-  };
-  Object.defineProperty(C, 'name', { value: type });
-  (C as unknown as { doc: string }).doc = doc;
-  return C;
-}
-
 /** max(0, x). */
-export const ReLU = simple('ReLU', relu, 'max(0, x)');
+export class ReLU extends Activation {
+  static override readonly type: string = 'ReLU';
+  forward([x]: Tensor[]): Tensor {
+    return relu(x);
+  }
+}
 /** 1 / (1 + e^−x). */
-export const Sigmoid = simple('Sigmoid', sigmoid, '1/(1+exp(-x))');
+export class Sigmoid extends Activation {
+  static override readonly type: string = 'Sigmoid';
+  forward([x]: Tensor[]): Tensor {
+    return sigmoid(x);
+  }
+}
 /** tanh(x). */
-export const Tanh = simple('Tanh', tanh, 'tanh(x)');
+export class Tanh extends Activation {
+  static override readonly type: string = 'Tanh';
+  forward([x]: Tensor[]): Tensor {
+    return tanh(x);
+  }
+}
 /** x·sigmoid(x) (SiLU). */
-export const Swish = simple('Swish', (x) => swish(x), 'x·sigmoid(x)');
+export class Swish extends Activation {
+  static override readonly type: string = 'Swish';
+  forward([x]: Tensor[]): Tensor {
+    return swish(x);
+  }
+}
 
 function positive(where: string, v: unknown, what: string): number {
   if (typeof v !== 'number' || !(v >= 0))
