@@ -33,7 +33,11 @@ const unaryFormulas: { [K in UnaryName]: (a: AttrsOf<K>) => (x: number) => numbe
   erf: () => erf,
   leakyRelu: (a) => (x) => (x > 0 ? x : a.alpha * x),
   elu: (a) => (x) => (x > 0 ? x : a.alpha * Math.expm1(x)),
-  clamp: (a) => (x) => (x < a.min ? a.min : x > a.max ? a.max : x),
+  // min(max(x, min), max): when min > max every value becomes max (PyTorch, NumPy, ONNX Clip).
+  clamp: (a) => (x) => {
+    const y = x < a.min ? a.min : x;
+    return y > a.max ? a.max : y;
+  },
   cast: () => (x) => x,
 };
 
