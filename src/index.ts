@@ -29,3 +29,4 @@ export * from './layers/index.js';
 export * from './models/index.js';
 export * from './optim/index.js';
 export * from './data/index.js';
+export * from './io/index.js';

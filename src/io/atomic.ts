@@ -1,0 +1,44 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { StrataError } from '../core/errors.js';
+
+let counter = 0;
+
+/**
+ * Writes a file atomically: the data goes to a temporary file in the same folder, is flushed to disk
+ * (fsync), and the temporary file is renamed over the target, so readers see the old file or the new
+ * one, never half of one. On failure the temporary file is removed and the target is untouched.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new StrataError('save', `cannot create folder ${dir}: ${(e as Error).message}`);
+  }
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  let fd: number | null = null;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== null) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw new StrataError('save', `cannot write ${path}: ${(e as Error).message}`);
+  }
+  // Make the rename itself durable (best effort: not every platform can fsync a folder).
+  try {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {}
+}

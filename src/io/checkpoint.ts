@@ -1,0 +1,84 @@
+import { fromTypedArray } from '../core/creation.js';
+import { StrataError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Model } from '../models/model.js';
+import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
+import { writeFileAtomic } from './atomic.js';
+import { loadStateTensors, modelFromConfig, readBytes, savedDtype, stateTensors } from './model.js';
+import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors.js';
+
+/**
+ * A training checkpoint is one safetensors file, written atomically: the model's parameters and buffers
+ * (`model/<name>`), the optimizer's state tensors (`optimizer/<param>/<slot>`), and in the metadata (key
+ * `strata`, JSON) the architecture, class names, the optimizer's type, settings and step counts, and the
+ * training state (epoch, seed — the random streams are derived from seed and epoch —, history, callback
+ * state). Resuming from it continues exactly as the uninterrupted run would have.
+ */
+export const CHECKPOINT_FORMAT = 'strata-checkpoint';
+
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  version: 1;
+  model: Record<string, unknown>;
+  classNames?: string[];
+  optimizer?: { type: string; config: Record<string, number | boolean>; steps: Record<string, number> };
+  /** Free-form JSON training state (the fit loop stores epoch, seed, history, callbacks here). */
+  state: Record<string, unknown>;
+}
+
+export function saveCheckpoint(
+  path: string,
+  data: { model: Model; optimizer?: Optimizer; classNames?: string[]; state: Record<string, unknown> },
+): void {
+  const tensors: Record<string, RawTensor> = {};
+  for (const [k, t] of Object.entries(stateTensors(data.model))) tensors[`model/${k}`] = t;
+  let optimizer: CheckpointMeta['optimizer'];
+  if (data.optimizer) {
+    const s = data.optimizer.stateDict();
+    optimizer = { type: s.type, config: s.config, steps: s.steps };
+    for (const [k, t] of Object.entries(s.tensors))
+      tensors[`optimizer/${k}`] = { dtype: t.dtype, shape: [...t.shape], data: t.data() };
+  }
+  const meta: CheckpointMeta = {
+    format: CHECKPOINT_FORMAT,
+    version: 1,
+    model: data.model.toConfig(),
+    classNames: data.classNames,
+    optimizer,
+    state: data.state,
+  };
+  writeFileAtomic(path, encodeSafetensors(tensors, { strata: JSON.stringify(meta) }));
+}
+
+export function loadCheckpoint(path: string): {
+  model: Model;
+  optimizerState?: OptimizerState;
+  classNames?: string[];
+  state: Record<string, unknown>;
+} {
+  const { tensors, metadata } = decodeSafetensors(readBytes(path, 'checkpoint'), path);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(metadata.strata ?? '');
+  } catch {
+    throw new StrataError('checkpoint', `${path} is not a Strata checkpoint (no valid "strata" metadata)`);
+  }
+  if (!meta || meta.format !== CHECKPOINT_FORMAT)
+    throw new StrataError('checkpoint', `${path} is not a Strata checkpoint`);
+  const model = modelFromConfig(meta.model, `checkpoint ${path}`);
+  model.build({ dtype: savedDtype(tensors, 'model/') });
+  const modelTensors = new Map([...tensors].filter(([k]) => k.startsWith('model/')));
+  loadStateTensors(model, modelTensors, path, 'model/');
+  let optimizerState: OptimizerState | undefined;
+  if (meta.optimizer) {
+    const opt: Record<string, Tensor> = {};
+    for (const [k, t] of tensors)
+      if (k.startsWith('optimizer/'))
+        opt[k.slice('optimizer/'.length)] = fromTypedArray(t.data, t.shape, { dtype: t.dtype });
+    optimizerState = { ...meta.optimizer, tensors: opt };
+  }
+  for (const k of tensors.keys())
+    if (!k.startsWith('model/') && !k.startsWith('optimizer/'))
+      throw new StrataError('checkpoint', `${path} holds an unexpected tensor '${k}'`);
+  return { model, optimizerState, classNames: meta.classNames, state: meta.state ?? {} };
+}
