@@ -1,1 +1,2 @@
 export * from './activations.js';
+export * from './normalization.js';
