@@ -6,13 +6,13 @@ import { Generator } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { cast } from '../ops/unary.js';
 import { concat, slice } from '../ops/shape.js';
-import type { CallContext, Layer, LayerClass } from './layer.js';
+import { type CallContext, type Layer, Parameter } from './layer.js';
 import { layerFromConfig } from './registry.js';
 
 /**
  * checkLayer, like MATLAB's checkLayer: runs a layer through the checks every layer must pass and
  * reports each one, passed or failed and why. Everything runs in float64 on the reference backend on
- * a copy of the layer (made with its constructor from its config, with the same parameter values).
+ * a twin of the layer (same state, float64 copies of its parameters); the layer itself is untouched.
  */
 
 export type CheckName = 'outputShape' | 'batchConsistency' | 'gradient' | 'serialization';
@@ -65,13 +65,27 @@ function maxRelDiff(a: Tensor, b: Tensor): number {
   return m;
 }
 
-/** A float64 copy of `src` built for `shapes`, with src's parameter values when src is built. */
-function float64Copy(src: Layer, shapes: number[][], seed: number): Layer {
-  const cls = src.constructor as LayerClass;
-  const copy = new cls({ ...src.getConfig(), name: src.name });
-  copy.build(shapes, { generator: new Generator(seed), dtype: 'float64' });
-  if (src.built) copyParams(src, copy);
-  return copy;
+/**
+ * A float64 twin of `src` for `shapes`: the same object state (a shallow clone, so options that the
+ * config might forget still count) with its own parameters — float64 copies of src's when src is
+ * built, else fresh ones from building the twin. `src` itself is left untouched.
+ */
+function float64Twin(src: Layer, shapes: number[][], seed: number): Layer {
+  const twin = Object.assign(Object.create(Object.getPrototypeOf(src)), src) as Layer;
+  (twin as { params: Map<string, Parameter> }).params = new Map();
+  if (src.built) {
+    src.checkInputs(shapes);
+    for (const [k, p] of src.params)
+      twin.params.set(
+        k,
+        new Parameter(
+          p.name,
+          fromTypedArray(Float64Array.from(p.value.data()), p.shape, { dtype: 'float64' }),
+          p.trainable,
+        ),
+      );
+  } else twin.build(shapes, { generator: new Generator(seed), dtype: 'float64' });
+  return twin;
 }
 
 function copyParams(from: Layer, to: Layer): void {
@@ -120,7 +134,7 @@ export function checkLayer(
   try {
     let copy: Layer;
     try {
-      copy = float64Copy(layer, shapes, seed);
+      copy = float64Twin(layer, shapes, seed);
     } catch (e) {
       const message = `could not build for ${fmt(shapes)}: ${(e as Error).message}`;
       for (const name of ['outputShape', 'batchConsistency', 'gradient', 'serialization'] as const)
