@@ -1,0 +1,120 @@
+/**
+ * THE list of skipped ONNX conformance cases: every skip the runner makes comes from one rule here,
+ * with its reason. Rules are tried in order; the first that matches decides. docs/CONFORMANCE.md
+ * copies this list (`npm run conformance -- --skips` prints it).
+ */
+import { DT, type ValueSummary } from './onnx.js';
+import type { OpEntry } from './ops.js';
+
+/** What a rule sees of a case before it runs. */
+export interface CaseInfo {
+  /** Folder name without `test_`. */
+  name: string;
+  op: string;
+  opset: number;
+  /** True for `_expanded` variants (the op spelled out as a graph of primitive nodes). */
+  expanded: boolean;
+  nodeCount: number;
+  attrs: ReadonlyMap<string, unknown>;
+  /** Element type of each node input (0 when omitted or unknown). */
+  inputTypes: number[];
+  /** Kinds and element types of the graph's inputs and outputs. */
+  graphInputs: ValueSummary[];
+  graphOutputs: ValueSummary[];
+  entry: OpEntry;
+}
+
+export interface SkipRule {
+  /** A short name for the rule (shown next to each skipped case with --verbose). */
+  id: string;
+  reason: string;
+  when: (c: CaseInfo) => boolean;
+}
+
+const INTS = [DT.INT8, DT.UINT8, DT.INT16, DT.UINT16, DT.INT32, DT.UINT32, DT.INT64, DT.UINT64];
+const HALF = [DT.FLOAT16, DT.BFLOAT16];
+const FLOATS = [DT.FLOAT, DT.DOUBLE];
+
+/** Element types of the tensor inputs (not the integer-list inputs such as shapes and axes). */
+const tensorInputTypes = (c: CaseInfo) =>
+  c.inputTypes.filter((t, i) => t !== 0 && !(c.entry.lists ?? []).includes(i));
+const accepts = (c: CaseInfo) => c.entry.dtypes ?? FLOATS;
+/** Element types Strata can hold or that the rules above name (anything else is exotic). */
+const KNOWN = [...FLOATS, ...INTS, ...HALF, DT.BOOL, DT.STRING];
+
+export const skips: readonly SkipRule[] = [
+  {
+    id: 'expanded',
+    reason:
+      'an `_expanded` case spells the op out as a multi-node function body; running multi-node graphs is out of scope here (a later issue)',
+    when: (c) => c.expanded,
+  },
+  {
+    id: 'multi-node',
+    reason: 'the model has more than one node; the runner executes single-node models only',
+    when: (c) => c.nodeCount !== 1,
+  },
+  {
+    id: 'non-tensor',
+    reason: 'an input or output is a sequence or optional value; Strata has tensors only',
+    when: (c) => [...c.graphInputs, ...c.graphOutputs].some((v) => v.kind !== 'tensor'),
+  },
+  {
+    id: 'half',
+    reason: 'float16/bfloat16 data: Strata has no 16-bit float type',
+    when: (c) => [...c.inputTypes, ...c.graphOutputs.map((o) => o.elemType)].some((t) => HALF.includes(t)),
+  },
+  {
+    id: 'string',
+    reason: 'string tensors: Strata has numeric tensors only',
+    when: (c) => [...c.inputTypes, ...c.graphOutputs.map((o) => o.elemType)].includes(DT.STRING),
+  },
+  {
+    id: 'exotic-type',
+    reason:
+      'an input or output element type (8-bit floats, e8m0, 4-bit and 2-bit ints, complex) has no Strata counterpart',
+    when: (c) =>
+      [...c.inputTypes.filter((t) => t !== 0), ...c.graphOutputs.map((o) => o.elemType)].some(
+        (t) => !KNOWN.includes(t),
+      ),
+  },
+  {
+    id: 'integer-data',
+    reason:
+      'integer data (int8/16/64, uint8/16/32/64, or int32 into arithmetic): Strata computes in float32/float64 and keeps int32 for indices and shape ops',
+    when: (c) => tensorInputTypes(c).some((t) => INTS.includes(t) && !accepts(c).includes(t)),
+  },
+  {
+    id: 'bool-data',
+    reason:
+      'bool data into an op that reduces or computes on it: Strata has no bool type (comparisons give 0/1 floats)',
+    when: (c) => tensorInputTypes(c).some((t) => t === DT.BOOL && !accepts(c).includes(t)),
+  },
+  {
+    id: 'select-last-index',
+    reason: 'select_last_index=1: Strata’s argmax/argmin return the first index among ties (as PyTorch)',
+    when: (c) => (c.op === 'ArgMax' || c.op === 'ArgMin') && c.attrs.get('select_last_index') === 1,
+  },
+  {
+    id: 'slice-negative-step',
+    reason: 'negative Slice steps: Strata’s slice takes positive steps (flip reverses an axis)',
+    when: (c) => c.op === 'Slice' && /neg_steps/.test(c.name),
+  },
+  {
+    id: 'pad-wrap',
+    reason: 'Pad mode "wrap": Strata’s pad has constant, reflect and edge modes',
+    when: (c) => c.op === 'Pad' && c.attrs.get('mode') === 'wrap',
+  },
+  {
+    id: 'dropout-random',
+    reason:
+      'Dropout in training mode with a ratio > 0 draws a random mask from numpy’s generator, which cannot be reproduced; Strata’s dropout is checked by statistics in its layer tests',
+    when: (c) => c.op === 'Dropout' && /^training_dropout(?!_zero_ratio)/.test(c.name),
+  },
+];
+
+/** The reason a case is skipped, or null when it runs. */
+export function skipReason(c: CaseInfo): { id: string; reason: string } | null {
+  for (const r of skips) if (r.when(c)) return { id: r.id, reason: r.reason };
+  return null;
+}
