@@ -1,2 +1,4 @@
 export * from './activations.js';
+export * from './dropout.js';
+export * from './losses.js';
 export * from './normalization.js';

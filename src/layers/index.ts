@@ -5,4 +5,5 @@ export * from './custom.js';
 export * from './init.js';
 export * from './layer.js';
 export * from './normalization.js';
+export * from './output.js';
 export * from './registry.js';
