@@ -21,7 +21,9 @@ import {
   convTranspose2d,
   convTranspose3d,
   div,
+  dropout,
   elu,
+  full,
   equal,
   erf,
   exp,
@@ -60,6 +62,7 @@ import {
   prelu,
   relu,
   reshape,
+  resize,
   runningUpdate,
   sigmoid,
   sign,
@@ -115,6 +118,11 @@ export class Args {
     if (!v) return null;
     if (!v.data) throw new Error(`input ${i} (${dtypeName(v.dtype)}) has no readable data`);
     return Array.from(v.data as ArrayLike<number | bigint>, (e) => Number(e));
+  }
+  /** Input i (float or double) as a list of numbers, or null when omitted or empty. */
+  floatList(i: number): number[] | null {
+    const l = this.list(i);
+    return l?.length ? l : null;
   }
   /** A scalar input (Clip bounds, Dropout ratio, Pad value), or null. */
   scalar(i: number): number | null {
@@ -251,6 +259,61 @@ function convTransposeFn(r: number) {
 }
 
 const SHAPE_DTYPES = [DT.FLOAT, DT.DOUBLE, DT.INT32];
+
+type CoordinateMode =
+  | 'half_pixel'
+  | 'half_pixel_symmetric'
+  | 'pytorch_half_pixel'
+  | 'align_corners'
+  | 'asymmetric';
+type NearestMode = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
+
+/**
+ * Resize (opset ≥ 11: X, roi, scales, sizes; opset 10: X, scales) and Upsample (X, scales). ONNX
+ * gives a scale or size for every axis (or for `axes`); Strata resizes the spatial axes, so the
+ * batch and channel axes must keep their size.
+ */
+function resizeLike(a: Args, fixed?: { coordinateMode: CoordinateMode; nearestMode: NearestMode }): Tensor {
+  const x = a.x(0);
+  const r = x.rank;
+  const oldStyle = fixed !== undefined || a.opset < 11;
+  const scalesIn = oldStyle ? a.floatList(1) : a.floatList(2);
+  const sizesIn = oldStyle ? null : a.list(3);
+  const axes = (a.ints('axes') ?? range(r)).map((v) => normAxis(v, r));
+  const scales = x.shape.map(() => 1);
+  const out = [...x.shape];
+  if (sizesIn?.length) {
+    const policy = a.s('keep_aspect_ratio_policy', 'stretch');
+    if (policy === 'stretch')
+      axes.forEach((ax, k) => {
+        out[ax] = sizesIn[k];
+        scales[ax] = sizesIn[k] / x.shape[ax];
+      });
+    else {
+      const ratios = axes.map((ax, k) => sizesIn[k] / x.shape[ax]);
+      const s = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
+      for (const ax of axes) {
+        scales[ax] = s;
+        out[ax] = Math.round(s * x.shape[ax]);
+      }
+    }
+  } else if (scalesIn)
+    axes.forEach((ax, k) => {
+      scales[ax] = scalesIn[k];
+      out[ax] = Math.floor(x.shape[ax] * scalesIn[k]);
+    });
+  if (out[0] !== x.shape[0] || out[1] !== x.shape[1])
+    throw new Error(`resizing the batch or channel axis ([${x.shape}] → [${out}])`);
+  const mode = a.s('mode', 'nearest');
+  return resize(x, {
+    mode: mode === 'linear' || mode === 'bilinear' ? 'linear' : 'nearest',
+    coordinateMode:
+      fixed?.coordinateMode ?? (a.s('coordinate_transformation_mode', 'half_pixel') as CoordinateMode),
+    nearestMode: fixed?.nearestMode ?? (a.s('nearest_mode', 'round_prefer_floor') as NearestMode),
+    outputSpatial: out.slice(2),
+    scales: scales.slice(2),
+  });
+}
 
 // ---------------------------------------------------------------- the table
 
@@ -588,5 +651,23 @@ export const onnxOps: Record<string, OpEntry> = {
         beta: a.f('beta', 0.75),
         k: a.f('bias', 1),
       }),
+  },
+
+  // dropout and resizing
+  Dropout: {
+    dtypes: [...FLOATS, DT.BOOL],
+    run: (a) => {
+      const x = a.x(0);
+      const ratio = a.opset >= 12 ? (a.scalar(1) ?? 0.5) : a.f('ratio', 0.5);
+      const training = a.opset >= 12 && a.has(2) && a.scalar(2) === 1;
+      const y = dropout(x, ratio, { training });
+      // Strata's dropout returns no mask; every case that runs keeps every element (inference, or
+      // a ratio of 0), so the mask is all true.
+      return a.outputs > 1 ? [y, full(x.shape, 1)] : y;
+    },
+  },
+  Resize: { lists: [3], run: (a) => resizeLike(a) },
+  Upsample: {
+    run: (a) => resizeLike(a, { coordinateMode: 'asymmetric', nearestMode: 'floor' }),
   },
 };

@@ -111,6 +111,22 @@ export const skips: readonly SkipRule[] = [
       'Dropout in training mode with a ratio > 0 draws a random mask from numpy’s generator, which cannot be reproduced; Strata’s dropout is checked by statistics in its layer tests',
     when: (c) => c.op === 'Dropout' && /^training_dropout(?!_zero_ratio)/.test(c.name),
   },
+  {
+    id: 'resize-cubic',
+    reason: 'Resize mode "cubic": Strata’s resize has nearest and (bi/tri)linear',
+    when: (c) => c.op === 'Resize' && c.attrs.get('mode') === 'cubic',
+  },
+  {
+    id: 'resize-antialias',
+    reason: 'Resize with antialias=1 (a widened filter when downsampling): not in Strata’s resize',
+    when: (c) => c.op === 'Resize' && c.attrs.get('antialias') === 1,
+  },
+  {
+    id: 'resize-crop',
+    reason:
+      'Resize coordinate mode "tf_crop_and_resize" (crops to a region of interest first): not in Strata’s resize',
+    when: (c) => c.op === 'Resize' && c.attrs.get('coordinate_transformation_mode') === 'tf_crop_and_resize',
+  },
 ];
 
 /** The reason a case is skipped, or null when it runs. */
