@@ -1,0 +1,480 @@
+// N-d convolution (1 to 3 spatial axes, padded to three) as matrix products whose B operand is
+// gathered straight from the image by the panel packers: im2col folded into packing, no column
+// buffer. Forward: Y[n,g] (Fg×P) = W[g] (Fg×Cg·KK) · col(X[n,g]). Input gradient (transposed conv):
+// dX[n,g] (Cg×Q) = W[g]ᵀ (Cg×Fg·KK) · col'(dY[n,g]). Filter gradient: dW[g] (Fg×Cg·KK) =
+// Σ_n dY[n,g] (Fg×P) · col(X[n,g])ᵀ (P×Cg·KK).
+//
+// Parameter block: 0 N, 1 C, 2 F, 3 G, 4..6 S, 7..9 K, 10..12 O, 13..15 stride, 16..18 padBegin,
+// 19..21 dilation, 22 first input, 23 second input, 24 output, 25 split (0: (n, g) units per thread,
+// 1: column panels).
+import { KC, MC, MR, NC, NR, SCR_A, SCR_B, SCR_USER, macro, packA } from './gemm';
+import { pi, scratch, share } from './common';
+
+// ---- geometry of the current call (per instance, so per thread)
+let N: i32 = 0, C: i32 = 0, F: i32 = 0, G: i32 = 0;
+let S0: i32 = 1, S1: i32 = 1, S2: i32 = 1;
+let K0: i32 = 1, K1: i32 = 1, K2: i32 = 1;
+let O0: i32 = 1, O1: i32 = 1, O2: i32 = 1;
+let st0: i32 = 1, st1: i32 = 1, st2: i32 = 1;
+let pb0: i32 = 0, pb1: i32 = 0, pb2: i32 = 0;
+let dl0: i32 = 1, dl1: i32 = 1, dl2: i32 = 1;
+
+function readGeom(p: usize): void {
+  N = pi(p, 0); C = pi(p, 1); F = pi(p, 2); G = pi(p, 3);
+  S0 = pi(p, 4); S1 = pi(p, 5); S2 = pi(p, 6);
+  K0 = pi(p, 7); K1 = pi(p, 8); K2 = pi(p, 9);
+  O0 = pi(p, 10); O1 = pi(p, 11); O2 = pi(p, 12);
+  st0 = pi(p, 13); st1 = pi(p, 14); st2 = pi(p, 15);
+  pb0 = pi(p, 16); pb1 = pi(p, 17); pb2 = pi(p, 18);
+  dl0 = pi(p, 19); dl1 = pi(p, 20); dl2 = pi(p, 21);
+}
+
+// ---- the gather packer shared by the forward and input-gradient products.
+// Row k of B is (channel ch, taps t0,t1,t2); column j is a position (u0,u1,u2) of a U-shaped grid.
+// Along axis a the source coordinate is v = u·mul − off + t·tap; when div > 1 it must divide v
+// (transposed convolution), the source index being v / div. Sources are planes of T0×T1×T2.
+let gU0: i32 = 1, gU1: i32 = 1, gU2: i32 = 1;
+let gT0: i32 = 1, gT1: i32 = 1, gT2: i32 = 1;
+let gMul0: i32 = 1, gMul1: i32 = 1, gMul2: i32 = 1;
+let gOff0: i32 = 0, gOff1: i32 = 0, gOff2: i32 = 0;
+let gTap0: i32 = 1, gTap1: i32 = 1, gTap2: i32 = 1;
+let gDiv0: i32 = 1, gDiv1: i32 = 1, gDiv2: i32 = 1;
+
+/** Source index along one axis, or -1 outside (or not on the stride grid). */
+@inline function srcIndex(v: i32, div: i32, T: i32): i32 {
+  if (div != 1) {
+    if (v < 0 || v % div != 0) return -1;
+    v = v / div;
+  }
+  return <u32>v < <u32>T ? v : -1;
+}
+
+const LANES: v128 = i32x4(0, 1, 2, 3);
+
+/** Packs rows [k0, k0+kc) × columns [j0, j0+nc) of the gathered matrix; `src` is channel 0's plane. */
+function packGather(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, ncols: i32): void {
+  const plane = gT0 * gT1 * gT2;
+  const lim2 = i32x4.splat(gT2);
+  const tmp = scratch() + SCR_USER;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const j = j0 + jr;
+    const cols = min(NR, ncols - j);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    let u2 = j % gU2;
+    let t = j / gU2;
+    const u1 = t % gU1;
+    const u0 = t / gU1;
+    // tap decomposition of k0
+    let k2 = k0 % K2;
+    t = k0 / K2;
+    let k1 = t % K1;
+    t /= K1;
+    let k0_ = t % K0;
+    let ch = t / K0;
+    if (cols == NR && u2 + NR <= gU2) {
+      // all eight columns on one row of the grid: positions u2..u2+7 along the last axis
+      const b0 = u0 * gMul0 - gOff0;
+      const b1 = u1 * gMul1 - gOff1;
+      const b2 = u2 * gMul2 - gOff2;
+      const vec = gMul2 == 1 && gDiv2 == 1;
+      let q = panel;
+      for (let k = 0; k < kc; k++) {
+        const i0 = srcIndex(b0 + k0_ * gTap0, gDiv0, gT0);
+        const i1 = srcIndex(b1 + k1 * gTap1, gDiv1, gT1);
+        if ((i0 | i1) >= 0) {
+          const row = src + (<usize>(ch * plane + (i0 * gT1 + i1) * gT2) << 2);
+          const v2 = b2 + k2 * gTap2;
+          if (vec) {
+            if (v2 >= 0 && v2 + NR <= gT2) {
+              const r = row + (<usize>v2 << 2);
+              v128.store(q, v128.load(r));
+              v128.store(q, v128.load(r, 16), 16);
+            } else if (v2 > -NR && v2 < gT2) {
+              // partly inside the row: read the neighbours and mask them off (the heap keeps guard
+              // bytes around every block, so the read stays inside memory)
+              const r = row + (<usize>v2 << 2);
+              const idx = i32x4.add(i32x4.splat(v2), LANES);
+              v128.store(q, v128.and(v128.load(r), i32x4.lt_u(idx, lim2)));
+              v128.store(q, v128.and(v128.load(r, 16), i32x4.lt_u(i32x4.add(idx, i32x4.splat(4)), lim2)), 16);
+            } else {
+              v128.store(q, i32x4.splat(0));
+              v128.store(q, i32x4.splat(0), 16);
+            }
+          } else {
+            for (let c = 0; c < NR; c++) {
+              const i2 = srcIndex(v2 + c * gMul2, gDiv2, gT2);
+              store<f32>(q + (<usize>c << 2), i2 >= 0 ? load<f32>(row + (<usize>i2 << 2)) : 0);
+            }
+          }
+        } else {
+          v128.store(q, i32x4.splat(0));
+          v128.store(q, i32x4.splat(0), 16);
+        }
+        q += 32;
+        if (++k2 == K2) {
+          k2 = 0;
+          if (++k1 == K1) {
+            k1 = 0;
+            if (++k0_ == K0) {
+              k0_ = 0;
+              ch++;
+            }
+          }
+        }
+      }
+    } else {
+      // generic: per column grid coordinates in the tmp area (three i32 per column, -1 = none)
+      let w0 = u0;
+      let w1 = u1;
+      let w2 = u2;
+      for (let c = 0; c < NR; c++) {
+        const e = tmp + (<usize>c * 12);
+        if (c < cols) {
+          store<i32>(e, w0 * gMul0 - gOff0);
+          store<i32>(e, w1 * gMul1 - gOff1, 4);
+          store<i32>(e, w2 * gMul2 - gOff2, 8);
+          if (++w2 == gU2) {
+            w2 = 0;
+            if (++w1 == gU1) {
+              w1 = 0;
+              w0++;
+            }
+          }
+        } else {
+          store<i32>(e, 0x40000000);
+          store<i32>(e, 0x40000000, 4);
+          store<i32>(e, 0x40000000, 8);
+        }
+      }
+      let q = panel;
+      for (let k = 0; k < kc; k++) {
+        const cb = src + (<usize>(ch * plane) << 2);
+        for (let c = 0; c < NR; c++) {
+          const e = tmp + (<usize>c * 12);
+          const i0 = srcIndex(load<i32>(e) + k0_ * gTap0, gDiv0, gT0);
+          const i1 = srcIndex(load<i32>(e, 4) + k1 * gTap1, gDiv1, gT1);
+          const i2 = srcIndex(load<i32>(e, 8) + k2 * gTap2, gDiv2, gT2);
+          let v: f32 = 0;
+          if ((i0 | i1 | i2) >= 0) v = load<f32>(cb + (<usize>((i0 * gT1 + i1) * gT2 + i2) << 2));
+          store<f32>(q + (<usize>c << 2), v);
+        }
+        q += 32;
+        if (++k2 == K2) {
+          k2 = 0;
+          if (++k1 == K1) {
+            k1 = 0;
+            if (++k0_ == K0) {
+              k0_ = 0;
+              ch++;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** One product (M×ncols, K = rows of the gather) over columns [j0, j1), A read with strides. */
+function gatherProduct(
+  M: i32, Kd: i32, a: usize, rsa: i32, csa: i32, src: usize, c: usize, rsc: i32,
+  ncols: i32, j0: i32, j1: i32, packAKind: i32,
+): void {
+  const ap = scratch() + SCR_A;
+  const bp = scratch() + SCR_B;
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
+    for (let pc = 0; pc < Kd; pc += KC) {
+      const kc = min(KC, Kd - pc);
+      packGather(bp, src, pc, kc, jc, nc, ncols);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        if (packAKind == 0) packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
+        else packWT(ap, a, ic, mc, M, pc, kc);
+        macro(ap, bp, mc, nc, kc, c + (<usize>(ic * rsc + jc) << 2), rsc, 1, pc > 0);
+      }
+    }
+  }
+}
+
+/**
+ * Packs W[g]ᵀ for the input gradient: row ci, column (f, taps) reads w[(f·Cg + ci)·KK + taps]
+ * (a points at the group's first filter).
+ */
+function packWT(dst: usize, a: usize, i0: i32, mc: i32, M: i32, k0: i32, kc: i32): void {
+  const KK = K0 * K1 * K2;
+  const Cg = M;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const panel = dst + (<usize>(ir * kc) << 4);
+    for (let r = 0; r < MR; r++) {
+      const ci = i0 + ir + r;
+      let q = panel + (<usize>r << 4);
+      let f = k0 / KK;
+      let kk = k0 % KK;
+      for (let k = 0; k < kc; k++) {
+        let v: f32 = 0;
+        if (ci < M) v = load<f32>(a + (<usize>((f * Cg + ci) * KK + kk) << 2));
+        v128.store(q, f32x4.splat(v));
+        q += 64;
+        if (++kk == KK) {
+          kk = 0;
+          f++;
+        }
+      }
+    }
+  }
+}
+
+/** conv: p[22] = x, p[23] = w, p[24] = y. */
+export function convForward(p: usize, tid: i32, nt: i32): void {
+  readGeom(p);
+  const x = <usize>pi(p, 22);
+  const w = <usize>pi(p, 23);
+  const y = <usize>pi(p, 24);
+  const split = pi(p, 25);
+  const Cg = C / G;
+  const Fg = F / G;
+  const KK = K0 * K1 * K2;
+  const Kd = Cg * KK;
+  const P = O0 * O1 * O2;
+  const Sp = S0 * S1 * S2;
+  gU0 = O0; gU1 = O1; gU2 = O2;
+  gT0 = S0; gT1 = S1; gT2 = S2;
+  gMul0 = st0; gMul1 = st1; gMul2 = st2;
+  gOff0 = pb0; gOff1 = pb1; gOff2 = pb2;
+  gTap0 = dl0; gTap1 = dl1; gTap2 = dl2;
+  gDiv0 = 1; gDiv1 = 1; gDiv2 = 1;
+  const units = N * G;
+  let u0 = 0, u1 = units, j0 = 0, j1 = P;
+  if (split == 0) {
+    u0 = share(units, tid, nt, 1);
+    u1 = share(units, tid + 1, nt, 1);
+  } else {
+    j0 = share(P, tid, nt, NR);
+    j1 = share(P, tid + 1, nt, NR);
+  }
+  for (let u = u0; u < u1; u++) {
+    const n = u / G;
+    const g = u % G;
+    const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
+    const wg = w + (<usize>(g * Fg * Kd) << 2);
+    const yg = y + (<usize>((n * F + g * Fg) * P) << 2);
+    if (j0 < j1) gatherProduct(Fg, Kd, wg, Kd, 1, src, yg, P, P, j0, j1, 0);
+  }
+}
+
+/** convBackwardData: p[22] = dy, p[23] = w, p[24] = dx; the geometry is the forward one. */
+export function convBackwardData(p: usize, tid: i32, nt: i32): void {
+  readGeom(p);
+  const dy = <usize>pi(p, 22);
+  const w = <usize>pi(p, 23);
+  const dx = <usize>pi(p, 24);
+  const split = pi(p, 25);
+  const Cg = C / G;
+  const Fg = F / G;
+  const KK = K0 * K1 * K2;
+  const Kd = Fg * KK;
+  const P = O0 * O1 * O2;
+  const Q = S0 * S1 * S2;
+  // column = input position u; source = dy plane (O); v = u + pb − t·dl, source index v / stride
+  gU0 = S0; gU1 = S1; gU2 = S2;
+  gT0 = O0; gT1 = O1; gT2 = O2;
+  gMul0 = 1; gMul1 = 1; gMul2 = 1;
+  gOff0 = -pb0; gOff1 = -pb1; gOff2 = -pb2;
+  gTap0 = -dl0; gTap1 = -dl1; gTap2 = -dl2;
+  gDiv0 = st0; gDiv1 = st1; gDiv2 = st2;
+  const units = N * G;
+  let u0 = 0, u1 = units, j0 = 0, j1 = Q;
+  if (split == 0) {
+    u0 = share(units, tid, nt, 1);
+    u1 = share(units, tid + 1, nt, 1);
+  } else {
+    j0 = share(Q, tid, nt, NR);
+    j1 = share(Q, tid + 1, nt, NR);
+  }
+  for (let u = u0; u < u1; u++) {
+    const n = u / G;
+    const g = u % G;
+    const src = dy + (<usize>((n * F + g * Fg) * P) << 2);
+    const wg = w + (<usize>(g * Fg * Cg * KK) << 2);
+    const dxg = dx + (<usize>((n * C + g * Cg) * Q) << 2);
+    if (j0 < j1) gatherProduct(Cg, Kd, wg, 0, 0, src, dxg, Q, Q, j0, j1, 1);
+  }
+}
+
+/**
+ * Packs the B operand of the filter gradient: row = output position o in [k0, k0+kc) of one image,
+ * column j = (ci, taps) in [j0, j0+nc): x[ci, o·stride − pb + taps·dilation] (src = the group's
+ * first channel of image n).
+ */
+function packFilterB(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, ncols: i32): void {
+  const KK = K0 * K1 * K2;
+  const Sp = S0 * S1 * S2;
+  const tmp = scratch() + SCR_USER;
+  const lim2 = i32x4.splat(S2);
+  for (let jr = 0; jr < nc; jr += NR) {
+    const j = j0 + jr;
+    const cols = min(NR, ncols - j);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    // per column: channel base address and taps (ci = -1: padding column)
+    for (let c = 0; c < NR; c++) {
+      const e = tmp + (<usize>c << 4);
+      if (c < cols) {
+        const col = j + c;
+        const ci = col / KK;
+        const tap = col % KK;
+        store<i32>(e, <i32>(src + (<usize>(ci * Sp) << 2)));
+        store<i32>(e, (tap / (K1 * K2)) * dl0, 4);
+        store<i32>(e, ((tap / K2) % K1) * dl1, 8);
+        store<i32>(e, (tap % K2) * dl2, 12);
+      } else {
+        store<i32>(e, -1);
+      }
+    }
+    let o2 = k0 % O2;
+    let t = k0 / O2;
+    let o1 = t % O1;
+    let o0 = t / O1;
+    let k = 0;
+    while (k < kc) {
+      const run = min(kc - k, O2 - o2);
+      const b0 = o0 * st0 - pb0;
+      const b1 = o1 * st1 - pb1;
+      let done = 0;
+      if (st2 == 1 && run >= 4) {
+        const groups = run >> 2;
+        const rowBase = tmp + 128;
+        for (let c = 0; c < NR; c++) {
+          const e = tmp + (<usize>c << 4);
+          const base = load<i32>(e);
+          let rp: i32 = -1;
+          if (base != -1) {
+            const i0 = b0 + load<i32>(e, 4);
+            const i1 = b1 + load<i32>(e, 8);
+            if (<u32>i0 < <u32>S0 && <u32>i1 < <u32>S1) rp = base + ((i0 * S1 + i1) * S2 << 2);
+          }
+          store<i32>(rowBase + (<usize>c << 3), rp);
+          store<i32>(rowBase + (<usize>c << 3), o2 - pb2 + load<i32>(e, 12), 4);
+        }
+        for (let gi = 0; gi < groups; gi++) {
+          const q = panel + (<usize>(k + gi * 4) << 5);
+          const off = gi * 4;
+          let v0 = lane4(rowBase, 0, off, lim2);
+          let v1 = lane4(rowBase, 1, off, lim2);
+          let v2 = lane4(rowBase, 2, off, lim2);
+          let v3 = lane4(rowBase, 3, off, lim2);
+          tr4(q, v0, v1, v2, v3);
+          v0 = lane4(rowBase, 4, off, lim2);
+          v1 = lane4(rowBase, 5, off, lim2);
+          v2 = lane4(rowBase, 6, off, lim2);
+          v3 = lane4(rowBase, 7, off, lim2);
+          tr4(q + 16, v0, v1, v2, v3);
+        }
+        done = groups << 2;
+      }
+      for (let r = done; r < run; r++) {
+        const q = panel + (<usize>(k + r) << 5);
+        const v2b = (o2 + r) * st2 - pb2;
+        for (let c = 0; c < NR; c++) {
+          const e = tmp + (<usize>c << 4);
+          const base = load<i32>(e);
+          let v: f32 = 0;
+          if (base != -1) {
+            const i0 = b0 + load<i32>(e, 4);
+            const i1 = b1 + load<i32>(e, 8);
+            const i2 = v2b + load<i32>(e, 12);
+            if (<u32>i0 < <u32>S0 && <u32>i1 < <u32>S1 && <u32>i2 < <u32>S2)
+              v = load<f32>(<usize>base + (<usize>((i0 * S1 + i1) * S2 + i2) << 2));
+          }
+          store<f32>(q + (<usize>c << 2), v);
+        }
+      }
+      k += run;
+      o2 += run;
+      if (o2 == O2) {
+        o2 = 0;
+        if (++o1 == O1) {
+          o1 = 0;
+          o0++;
+        }
+      }
+    }
+  }
+}
+
+/** Four consecutive row elements of column c (masked to the row), for the filter-gradient packer. */
+@inline function lane4(rowBase: usize, c: i32, off: i32, lim2: v128): v128 {
+  const e = rowBase + (<usize>c << 3);
+  const rp = load<i32>(e);
+  if (rp == -1) return i32x4.splat(0);
+  const v2 = load<i32>(e, 4) + off;
+  if (v2 <= -4 || v2 >= S2) return i32x4.splat(0);
+  const idx = i32x4.add(i32x4.splat(v2), LANES);
+  return v128.and(v128.load(<usize>rp + (<usize>v2 << 2)), i32x4.lt_u(idx, lim2));
+}
+
+@inline function tr4(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7), 32);
+  v128.store(dst, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5), 64);
+  v128.store(dst, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7), 96);
+}
+
+/**
+ * convBackwardFilter: p[22] = x, p[23] = dy, p[24] = dw. dW[g] = Σ_n dY[n,g] · col(X[n,g])ᵀ with the
+ * sum over images and positions as the K dimension (blocks never straddle two images).
+ * split 0: groups per thread; 1: column panels of Cg·KK.
+ */
+export function convBackwardFilter(p: usize, tid: i32, nt: i32): void {
+  readGeom(p);
+  const x = <usize>pi(p, 22);
+  const dy = <usize>pi(p, 23);
+  const dw = <usize>pi(p, 24);
+  const split = pi(p, 25);
+  const Cg = C / G;
+  const Fg = F / G;
+  const KK = K0 * K1 * K2;
+  const Nd = Cg * KK;
+  const P = O0 * O1 * O2;
+  const Sp = S0 * S1 * S2;
+  let g0 = 0, g1 = G, j0 = 0, j1 = Nd;
+  if (split == 0) {
+    g0 = share(G, tid, nt, 1);
+    g1 = share(G, tid + 1, nt, 1);
+  } else {
+    j0 = share(Nd, tid, nt, NR);
+    j1 = share(Nd, tid + 1, nt, NR);
+  }
+  if (j0 >= j1) return;
+  const ap = scratch() + SCR_A;
+  const bp = scratch() + SCR_B;
+  for (let g = g0; g < g1; g++) {
+    const dwg = dw + (<usize>(g * Fg * Nd) << 2);
+    let first = true;
+    for (let n = 0; n < N; n++) {
+      const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
+      const dyg = dy + (<usize>((n * F + g * Fg) * P) << 2);
+      for (let pc = 0; pc < P; pc += KC) {
+        const kc = min(KC, P - pc);
+        for (let jc = j0; jc < j1; jc += NC) {
+          const nc = min(NC, j1 - jc);
+          packFilterB(bp, src, pc, kc, jc, nc, Nd);
+          for (let ic = 0; ic < Fg; ic += MC) {
+            const mc = min(MC, Fg - ic);
+            packA(ap, dyg, P, 1, ic, mc, Fg, pc, kc);
+            macro(ap, bp, mc, nc, kc, dwg + (<usize>(ic * Nd + jc) << 2), Nd, 1, !first);
+          }
+        }
+        first = false;
+      }
+    }
+    if (first) {
+      // no positions at all (empty batch): the gradient is zero
+      for (let f = 0; f < Fg; f++)
+        for (let j = j0; j < j1; j++) store<f32>(dwg + (<usize>(f * Nd + j) << 2), 0);
+    }
+  }
+}

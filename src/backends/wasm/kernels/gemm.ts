@@ -1,0 +1,268 @@
+// Single-precision matrix product C (M×N) (=|+=) op(A) (M×K) · op(B) (K×N): packed panels and a 4×8
+// register-tiled v128 microkernel. Every operand is read through strides (in elements), so the
+// transposed variants backward needs cost nothing extra: the pack routines absorb the transposes.
+//
+// Packed layouts (per thread scratch):
+//   A panel (MR rows): for each k, MR vectors, each one row's value splatted to 4 lanes (64 bytes).
+//     Pre-broadcasting makes the microkernel's A loads plain v128 loads with folded offsets.
+//   B panel (NR columns): for each k, NR floats (32 bytes).
+import { pi, scratch, share } from './common';
+
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+export const KC: i32 = 256;
+export const MC: i32 = 96;
+export const NC: i32 = 1024;
+
+/** Byte offsets inside a thread's scratch. */
+export const SCR_A: usize = 0;
+export const SCR_B: usize = SCR_A + <usize>(MC * KC * 16);
+export const SCR_TILE: usize = SCR_B + <usize>(KC * NC * 4);
+export const SCR_USER: usize = SCR_TILE + 256;
+/** Scratch the GEMM needs per thread; conv kernels use a little more past SCR_USER. */
+export const GEMM_SCRATCH: usize = SCR_USER;
+
+/**
+ * Packs rows [i0, i0+mc) × columns [k0, k0+kc) of A (element (i,k) at a + i*rs + k*cs) into
+ * pre-broadcast MR-row panels. Rows at or past M are zero.
+ */
+export function packA(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, M: i32, k0: i32, kc: i32): void {
+  const csb = <usize>cs << 2;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const panel = dst + (<usize>(ir * kc) << 4);
+    for (let r = 0; r < MR; r++) {
+      const i = i0 + ir + r;
+      let q = panel + (<usize>r << 4);
+      if (i < M) {
+        let p = a + (<usize>(i * rs + k0 * cs) << 2);
+        for (let k = 0; k < kc; k++) {
+          v128.store(q, v128.load32_splat(p));
+          p += csb;
+          q += 64;
+        }
+      } else {
+        const z = f32x4.splat(0);
+        for (let k = 0; k < kc; k++) {
+          v128.store(q, z);
+          q += 64;
+        }
+      }
+    }
+  }
+}
+
+@inline function transpose4(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128, stride: usize): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Packs rows [k0, k0+kc) × columns [j0, j0+nc) of B (element (k,j) at b + k*rs + j*cs) into NR-column
+ * panels stored k-major. Columns at or past N are zero.
+ */
+export function packB(dst: usize, b: usize, rs: i32, cs: i32, k0: i32, kc: i32, j0: i32, nc: i32, N: i32): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const j = j0 + jr;
+    const cols = min(NR, N - j);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    if (cols == NR && cs == 1) {
+      let p = b + (<usize>(k0 * rs + j) << 2);
+      const rsb = <usize>rs << 2;
+      let q = panel;
+      for (let k = 0; k < kc; k++) {
+        v128.store(q, v128.load(p));
+        v128.store(q, v128.load(p, 16), 16);
+        p += rsb;
+        q += 32;
+      }
+    } else if (cols == NR && rs == 1) {
+      // B transposed: each column is contiguous in k; transpose 4×4 blocks
+      const p0 = b + (<usize>(j * cs + k0) << 2);
+      const csb = <usize>cs << 2;
+      const p4 = p0 + 4 * csb;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const o = <usize>k << 2;
+        const q = panel + (o << 3);
+        transpose4(q, v128.load(p0 + o), v128.load(p0 + csb + o), v128.load(p0 + 2 * csb + o), v128.load(p0 + 3 * csb + o), 32);
+        transpose4(q + 16, v128.load(p4 + o), v128.load(p4 + csb + o), v128.load(p4 + 2 * csb + o), v128.load(p4 + 3 * csb + o), 32);
+      }
+      for (; k < kc; k++) {
+        const q = panel + (<usize>k << 5);
+        const o = <usize>k << 2;
+        for (let c = 0; c < NR; c++) store<f32>(q + (<usize>c << 2), load<f32>(p0 + <usize>c * csb + o));
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const q = panel + (<usize>k << 5);
+        const row = b + (<usize>((k0 + k) * rs) << 2);
+        for (let c = 0; c < NR; c++) {
+          let v: f32 = 0;
+          if (c < cols) v = load<f32>(row + (<usize>((j + c) * cs) << 2));
+          store<f32>(q + (<usize>c << 2), v);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The 4×8 microkernel: C[0..4, 0..8] (=|+=) Σ_k A[·,k] B[k,·] from packed panels. Eight accumulators,
+ * two B vectors and one A vector: eleven live v128, no spills. Kept out of line: inlined into the
+ * macro loop V8's register allocator spills the accumulators.
+ */
+function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  const end = pb + (<usize>kc << 5);
+  while (pb < end) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load(pa, 16);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load(pa, 32);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load(pa, 48);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += 64;
+    pb += 32;
+  }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  if (acc) {
+    c00 = f32x4.add(v128.load(c), c00);
+    c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c1), c10);
+    c11 = f32x4.add(v128.load(c1, 16), c11);
+    c20 = f32x4.add(v128.load(c2), c20);
+    c21 = f32x4.add(v128.load(c2, 16), c21);
+    c30 = f32x4.add(v128.load(c3), c30);
+    c31 = f32x4.add(v128.load(c3, 16), c31);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
+/**
+ * Multiplies a packed A block (mc×kc) by a packed B block (kc×nc) into C (strides in elements).
+ * Full tiles with unit column stride go straight to C; edge and strided tiles pass through a tile.
+ */
+export function macro(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, rsc: i32, csc: i32, acc: bool): void {
+  const tile = scratch() + SCR_TILE;
+  const ldc = <usize>rsc << 2;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const pb = bp + (<usize>(jr * kc) << 2);
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const pa = ap + (<usize>(ir * kc) << 4);
+      if (nr == NR && mr == MR && csc == 1) {
+        micro(kc, pa, pb, c + (<usize>(ir * rsc + jr) << 2), ldc, acc);
+      } else {
+        micro(kc, pa, pb, tile, NR * 4, false);
+        for (let r = 0; r < mr; r++)
+          for (let q = 0; q < nr; q++) {
+            const cp = c + (<usize>((ir + r) * rsc + (jr + q) * csc) << 2);
+            const v = load<f32>(tile + (<usize>(r * NR + q) << 2));
+            store<f32>(cp, acc ? load<f32>(cp) + v : v);
+          }
+      }
+    }
+  }
+}
+
+/** C[i0..i1, j0..j1] (=|+=) op(A)·op(B) of one matrix, blocked for the caches. */
+export function gemmRange(
+  M: i32, N: i32, K: i32,
+  a: usize, rsa: i32, csa: i32,
+  b: usize, rsb: i32, csb: i32,
+  c: usize, rsc: i32, csc: i32,
+  accumulate: bool, i0: i32, i1: i32, j0: i32, j1: i32,
+): void {
+  const ap = scratch() + SCR_A;
+  const bp = scratch() + SCR_B;
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packB(bp, b, rsb, csb, pc, kc, jc, nc, N);
+      const acc = accumulate || pc > 0;
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
+        packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
+        macro(ap, bp, mc, nc, kc, c + (<usize>(ic * rsc + jc * csc) << 2), rsc, csc, acc);
+      }
+    }
+  }
+}
+
+/**
+ * The matmul op, batched: p = [M, N, K, a, rsa, csa, b, rsb, csb, c, batch, aOffsets, bOffsets, split].
+ * Batch item i reads A at a + aOffsets[i], B at b + bOffsets[i] (element offsets, broadcasting
+ * repeats them) and writes the dense C at c + i·M·N. split: 0 = whole batch items per thread,
+ * 1 = column panels, 2 = row panels.
+ */
+export function matmul(p: usize, tid: i32, nt: i32): void {
+  const M = pi(p, 0);
+  const N = pi(p, 1);
+  const K = pi(p, 2);
+  const a = <usize>pi(p, 3);
+  const rsa = pi(p, 4);
+  const csa = pi(p, 5);
+  const b = <usize>pi(p, 6);
+  const rsb = pi(p, 7);
+  const csb = pi(p, 8);
+  const c = <usize>pi(p, 9);
+  const batch = pi(p, 10);
+  const aoff = <usize>pi(p, 11);
+  const boff = <usize>pi(p, 12);
+  const split = pi(p, 13);
+  let b0 = 0;
+  let b1 = batch;
+  let i0 = 0;
+  let i1 = M;
+  let j0 = 0;
+  let j1 = N;
+  if (split == 0) {
+    b0 = share(batch, tid, nt, 1);
+    b1 = share(batch, tid + 1, nt, 1);
+  } else if (split == 1) {
+    j0 = share(N, tid, nt, NR);
+    j1 = share(N, tid + 1, nt, NR);
+  } else {
+    i0 = share(M, tid, nt, MR);
+    i1 = share(M, tid + 1, nt, MR);
+  }
+  if (i0 >= i1 || j0 >= j1) return;
+  for (let i = b0; i < b1; i++) {
+    const ai = a + (<usize>load<i32>(aoff + (<usize>i << 2)) << 2);
+    const bi = b + (<usize>load<i32>(boff + (<usize>i << 2)) << 2);
+    const ci = c + (<usize>i * <usize>M * <usize>N << 2);
+    gemmRange(M, N, K, ai, rsa, csa, bi, rsb, csb, ci, N, 1, false, i0, i1, j0, j1);
+  }
+}

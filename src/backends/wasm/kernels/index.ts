@@ -1,0 +1,54 @@
+// Entry of the kernel module. Every thread instantiates it on the one shared memory; `run` is the
+// single entry the thread pool dispatches, so a job runs the same code on every thread, each taking
+// its share from (tid, nt).
+import {
+  JOB_ARG, JOB_AVGPOOL, JOB_AVGPOOL_BACKWARD, JOB_BINARY, JOB_CAST, JOB_CONV, JOB_CONV_BACKWARD_DATA,
+  JOB_CONV_BACKWARD_FILTER, JOB_COPY, JOB_FILL, JOB_GATHER_MAPPED, JOB_MATMUL, JOB_MAXPOOL, JOB_POOL_GATHER,
+  JOB_REDUCE, JOB_SCATTER_MAPPED, JOB_SOFTMAX, JOB_TEST_TRAP, JOB_UNARY, JOB_UNPOOL, JOB_WHERE,
+} from '../opcodes';
+import { matmul, GEMM_SCRATCH } from './gemm';
+import { convBackwardData, convBackwardFilter, convForward } from './conv';
+import { binary, cast, unary, where } from './elementwise';
+import { argReduce, reduce, softmax } from './reduce';
+import { fill, gatherMapped, scatterMapped, stridedCopy } from './shape';
+import { avgPool, avgPoolBackward, maxPool, poolGather, unpoolScatter } from './pool';
+
+export { setScratch } from './common';
+export { checkIndices } from './pool';
+
+/** Bytes of scratch each thread needs (GEMM blocks plus room for the other kernels' tiles). */
+export function scratchBytes(): i32 {
+  return <i32>GEMM_SCRATCH + 65536;
+}
+
+/** First free byte after the module's static data. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+export function run(job: i32, p: usize, tid: i32, nt: i32): void {
+  switch (job) {
+    case JOB_MATMUL: matmul(p, tid, nt); break;
+    case JOB_CONV: convForward(p, tid, nt); break;
+    case JOB_CONV_BACKWARD_DATA: convBackwardData(p, tid, nt); break;
+    case JOB_CONV_BACKWARD_FILTER: convBackwardFilter(p, tid, nt); break;
+    case JOB_UNARY: unary(p, tid, nt); break;
+    case JOB_BINARY: binary(p, tid, nt); break;
+    case JOB_WHERE: where(p, tid, nt); break;
+    case JOB_COPY: stridedCopy(p, tid, nt); break;
+    case JOB_REDUCE: reduce(p, tid, nt); break;
+    case JOB_SOFTMAX: softmax(p, tid, nt); break;
+    case JOB_ARG: argReduce(p, tid, nt); break;
+    case JOB_MAXPOOL: maxPool(p, tid, nt); break;
+    case JOB_AVGPOOL: avgPool(p, tid, nt); break;
+    case JOB_AVGPOOL_BACKWARD: avgPoolBackward(p, tid, nt); break;
+    case JOB_UNPOOL: unpoolScatter(p, tid, nt); break;
+    case JOB_POOL_GATHER: poolGather(p, tid, nt); break;
+    case JOB_GATHER_MAPPED: gatherMapped(p, tid, nt); break;
+    case JOB_SCATTER_MAPPED: scatterMapped(p, tid, nt); break;
+    case JOB_FILL: fill(p, tid, nt); break;
+    case JOB_CAST: cast(p, tid, nt); break;
+    case JOB_TEST_TRAP: if (tid == nt - 1) unreachable(); break;
+    default: unreachable();
+  }
+}

@@ -1,0 +1,195 @@
+// Pooling over 1 to 3 spatial axes (padded to three), planes of (n, c) split across threads.
+// p = [planes, S0,S1,S2, K0,K1,K2, O0,O1,O2, st0..2, pb0..2, pe0..2, dl0..2, in, out, out2, flag]
+// (flag: countIncludePad for the average pools).
+import { pi, share } from './common';
+
+let S0: i32 = 1, S1: i32 = 1, S2: i32 = 1;
+let K0: i32 = 1, K1: i32 = 1, K2: i32 = 1;
+let O0: i32 = 1, O1: i32 = 1, O2: i32 = 1;
+let st0: i32 = 1, st1: i32 = 1, st2: i32 = 1;
+let pb0: i32 = 0, pb1: i32 = 0, pb2: i32 = 0;
+let pe0: i32 = 0, pe1: i32 = 0, pe2: i32 = 0;
+let dl0: i32 = 1, dl1: i32 = 1, dl2: i32 = 1;
+
+function readPool(p: usize): void {
+  S0 = pi(p, 1); S1 = pi(p, 2); S2 = pi(p, 3);
+  K0 = pi(p, 4); K1 = pi(p, 5); K2 = pi(p, 6);
+  O0 = pi(p, 7); O1 = pi(p, 8); O2 = pi(p, 9);
+  st0 = pi(p, 10); st1 = pi(p, 11); st2 = pi(p, 12);
+  pb0 = pi(p, 13); pb1 = pi(p, 14); pb2 = pi(p, 15);
+  pe0 = pi(p, 16); pe1 = pi(p, 17); pe2 = pi(p, 18);
+  dl0 = pi(p, 19); dl1 = pi(p, 20); dl2 = pi(p, 21);
+}
+
+/** Taps of one axis inside [−pb, S+pe) (the count-include-pad divisor factor). */
+@inline function padded(o: i32, st: i32, pb: i32, pe: i32, dl: i32, K: i32, S: i32): i32 {
+  let n = 0;
+  for (let k = 0; k < K; k++) {
+    const q = o * st - pb + k * dl;
+    if (q >= -pb && q < S + pe) n++;
+  }
+  return n;
+}
+
+export function maxPool(p: usize, tid: i32, nt: i32): void {
+  readPool(p);
+  const planes = pi(p, 0);
+  const x = <usize>pi(p, 22);
+  const y = <usize>pi(p, 23);
+  const yi = <usize>pi(p, 24);
+  const Sp = S0 * S1 * S2;
+  const Op = O0 * O1 * O2;
+  const q0 = share(planes, tid, nt, 1);
+  const q1 = share(planes, tid + 1, nt, 1);
+  for (let q = q0; q < q1; q++) {
+    const xp = x + (<usize>(q * Sp) << 2);
+    let out = <usize>(q * Op) << 2;
+    for (let o0 = 0; o0 < O0; o0++)
+      for (let o1 = 0; o1 < O1; o1++)
+        for (let o2 = 0; o2 < O2; o2++) {
+          let best: f32 = -Infinity;
+          let bi = -1;
+          for (let k0 = 0; k0 < K0; k0++) {
+            const i0 = o0 * st0 - pb0 + k0 * dl0;
+            if (<u32>i0 >= <u32>S0) continue;
+            for (let k1 = 0; k1 < K1; k1++) {
+              const i1 = o1 * st1 - pb1 + k1 * dl1;
+              if (<u32>i1 >= <u32>S1) continue;
+              const rowi = (i0 * S1 + i1) * S2;
+              for (let k2 = 0; k2 < K2; k2++) {
+                const i2 = o2 * st2 - pb2 + k2 * dl2;
+                if (<u32>i2 >= <u32>S2) continue;
+                const t = rowi + i2;
+                const v = load<f32>(xp + (<usize>t << 2));
+                if (bi < 0) bi = t;
+                if (v > best || v != v) {
+                  best = v;
+                  bi = t;
+                }
+              }
+            }
+          }
+          store<f32>(y + out, best);
+          store<i32>(yi + out, bi);
+          out += 4;
+        }
+  }
+}
+
+/** avgPool (backward = false) or its adjoint (dx zeroed by the caller). */
+function avgPoolImpl(p: usize, tid: i32, nt: i32, backward: bool): void {
+  readPool(p);
+  const planes = pi(p, 0);
+  const src = <usize>pi(p, 22);
+  const dst = <usize>pi(p, 23);
+  const includePad = pi(p, 25) != 0;
+  const Sp = S0 * S1 * S2;
+  const Op = O0 * O1 * O2;
+  const q0 = share(planes, tid, nt, 1);
+  const q1 = share(planes, tid + 1, nt, 1);
+  for (let q = q0; q < q1; q++) {
+    const xp = (backward ? dst : src) + (<usize>(q * Sp) << 2);
+    let out = (backward ? src : dst) + (<usize>(q * Op) << 2);
+    for (let o0 = 0; o0 < O0; o0++) {
+      const p0 = padded(o0, st0, pb0, pe0, dl0, K0, S0);
+      for (let o1 = 0; o1 < O1; o1++) {
+        const p1 = padded(o1, st1, pb1, pe1, dl1, K1, S1);
+        for (let o2 = 0; o2 < O2; o2++) {
+          // count of taps inside the input, and their sum (forward) or share (backward)
+          let n = 0;
+          for (let k0 = 0; k0 < K0; k0++) {
+            const i0 = o0 * st0 - pb0 + k0 * dl0;
+            if (<u32>i0 >= <u32>S0) continue;
+            for (let k1 = 0; k1 < K1; k1++) {
+              const i1 = o1 * st1 - pb1 + k1 * dl1;
+              if (<u32>i1 >= <u32>S1) continue;
+              for (let k2 = 0; k2 < K2; k2++) {
+                const i2 = o2 * st2 - pb2 + k2 * dl2;
+                if (<u32>i2 < <u32>S2) n++;
+              }
+            }
+          }
+          const div: f64 = includePad ? <f64>(p0 * p1 * padded(o2, st2, pb2, pe2, dl2, K2, S2)) : <f64>n;
+          let s: f64 = 0;
+          const g: f64 = backward ? <f64>load<f32>(out) / div : 0;
+          if (n > 0)
+            for (let k0 = 0; k0 < K0; k0++) {
+              const i0 = o0 * st0 - pb0 + k0 * dl0;
+              if (<u32>i0 >= <u32>S0) continue;
+              for (let k1 = 0; k1 < K1; k1++) {
+                const i1 = o1 * st1 - pb1 + k1 * dl1;
+                if (<u32>i1 >= <u32>S1) continue;
+                const rowp = xp + (<usize>((i0 * S1 + i1) * S2) << 2);
+                for (let k2 = 0; k2 < K2; k2++) {
+                  const i2 = o2 * st2 - pb2 + k2 * dl2;
+                  if (<u32>i2 >= <u32>S2) continue;
+                  const a = rowp + (<usize>i2 << 2);
+                  if (backward) store<f32>(a, <f32>(<f64>load<f32>(a) + g));
+                  else s += <f64>load<f32>(a);
+                }
+              }
+            }
+          if (!backward) store<f32>(out, n > 0 ? <f32>(s / div) : 0);
+          out += 4;
+        }
+      }
+    }
+  }
+}
+
+export function avgPool(p: usize, tid: i32, nt: i32): void {
+  avgPoolImpl(p, tid, nt, false);
+}
+
+export function avgPoolBackward(p: usize, tid: i32, nt: i32): void {
+  avgPoolImpl(p, tid, nt, true);
+}
+
+/**
+ * unpoolScatter: y (zeroed) plane q [idx[i]] += v[i]; p = [planes, inPlane, outPlane, v, idx, y].
+ * poolGather: y[i] = x[plane q, idx[i]]; p = [planes, inPlane (indices per plane), xPlane, x, idx, y].
+ */
+export function unpoolScatter(p: usize, tid: i32, nt: i32): void {
+  const planes = pi(p, 0);
+  const ip = pi(p, 1);
+  const op = pi(p, 2);
+  const v = <usize>pi(p, 3);
+  const idx = <usize>pi(p, 4);
+  const y = <usize>pi(p, 5);
+  const q0 = share(planes, tid, nt, 1);
+  const q1 = share(planes, tid + 1, nt, 1);
+  for (let q = q0; q < q1; q++) {
+    const yp = y + (<usize>(q * op) << 2);
+    const base = q * ip;
+    for (let i = 0; i < ip; i++) {
+      const o = <usize>(base + i) << 2;
+      const a = yp + (<usize>load<i32>(idx + o) << 2);
+      store<f32>(a, load<f32>(a) + load<f32>(v + o));
+    }
+  }
+}
+
+export function poolGather(p: usize, tid: i32, nt: i32): void {
+  const planes = pi(p, 0);
+  const ip = pi(p, 1);
+  const xpl = pi(p, 2);
+  const x = <usize>pi(p, 3);
+  const idx = <usize>pi(p, 4);
+  const y = <usize>pi(p, 5);
+  const q0 = share(planes, tid, nt, 1);
+  const q1 = share(planes, tid + 1, nt, 1);
+  for (let q = q0; q < q1; q++) {
+    const xp = x + (<usize>(q * xpl) << 2);
+    const base = q * ip;
+    for (let i = 0; i < ip; i++) {
+      const o = <usize>(base + i) << 2;
+      store<f32>(y + o, load<f32>(xp + (<usize>load<i32>(idx + o) << 2)));
+    }
+  }
+}
+
+/** Index of the first entry of idx[0..n) outside [0, limit), or -1. */
+export function checkIndices(idx: usize, n: i32, limit: i32): i32 {
+  for (let i = 0; i < n; i++) if (<u32>load<i32>(idx + (<usize>i << 2)) >= <u32>limit) return i;
+  return -1;
+}

@@ -1,0 +1,74 @@
+import type { Kernel } from '../../../core/backend.js';
+import { broadcastStrides } from '../../../core/shape.js';
+import type { AttrsOf, KernelTable } from '../../../ops/registry.js';
+import * as C from '../opcodes.js';
+import { out, ptr, rt, sizeOf, zeros } from '../storage.js';
+
+/**
+ * Batched matmul with broadcast batch axes: per batch item the element offsets of A and B (repeated
+ * where a batch axis broadcasts); transposition is a matter of strides, the pack routines absorb it.
+ * Threads take whole batch items when there are enough, else column (or row) panels.
+ */
+const matmul: Kernel<AttrsOf<'matmul'>> = ([a, b], { transA, transB }, [m]) => {
+  const r = m.shape.length;
+  const M = m.shape[r - 2];
+  const N = m.shape[r - 1];
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const K = transA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const batchShape = m.shape.slice(0, -2);
+  const batch = sizeOf(batchShape);
+  const total = batch * M * N;
+  if (total === 0) return [out(0, m.dtype)];
+  if (K === 0) return [zeros(total, m.dtype)];
+  const o = out(total, m.dtype);
+  const aMat = a.shape[ra - 2] * a.shape[ra - 1];
+  const bMat = b.shape[rb - 2] * b.shape[rb - 1];
+  const sa = broadcastStrides(a.shape.slice(0, -2), batchShape);
+  const sb = broadcastStrides(b.shape.slice(0, -2), batchShape);
+  const lda = a.shape[ra - 1];
+  const ldb = b.shape[rb - 1];
+  const work = 2 * total * K;
+  const rtm = rt();
+  const nt = rtm.threadsFor(work);
+  const split = batch >= nt && (batch % nt === 0 || batch >= 4 * nt) ? 0 : N >= M ? 1 : 2;
+  const p = rtm.params(14 + 2 * batch);
+  p.i(0, M)
+    .i(1, N)
+    .i(2, K)
+    .i(3, ptr(a))
+    .i(4, transA ? 1 : lda)
+    .i(5, transA ? lda : 1)
+    .i(6, ptr(b))
+    .i(7, transB ? 1 : ldb)
+    .i(8, transB ? ldb : 1)
+    .i(9, o.ptr)
+    .i(10, batch)
+    .i(11, p.ptr + 14 * 4)
+    .i(12, p.ptr + (14 + batch) * 4)
+    .i(13, split);
+  // batch offsets by an odometer over the batch shape
+  const idx = new Array<number>(batchShape.length).fill(0);
+  let offA = 0;
+  let offB = 0;
+  const aoff = new Int32Array(batch);
+  const boff = new Int32Array(batch);
+  for (let i = 0; i < batch; i++) {
+    aoff[i] = offA * aMat;
+    boff[i] = offB * bMat;
+    for (let d = batchShape.length - 1; d >= 0; d--) {
+      idx[d]++;
+      offA += sa[d];
+      offB += sb[d];
+      if (idx[d] < batchShape[d]) break;
+      offA -= sa[d] * batchShape[d];
+      offB -= sb[d] * batchShape[d];
+      idx[d] = 0;
+    }
+  }
+  p.ints(14, aoff).ints(14 + batch, boff);
+  rtm.run(C.JOB_MATMUL, p, nt, 'matmul');
+  return [o];
+};
+
+export const linalgKernels = { matmul } satisfies Partial<KernelTable>;

@@ -1,0 +1,202 @@
+import { envVar } from '../../core/backend.js';
+import { StrataError } from '../../core/errors.js';
+import { WasmHeap } from './heap.js';
+import { kernelModule, nodeModule, sharedMemoryAvailable } from './loader.js';
+import { JOB_TEST_TRAP } from './opcodes.js';
+import { CTL_BYTES, ThreadPool } from './pool.js';
+
+interface KernelExports {
+  run(job: number, params: number, tid: number, nt: number): void;
+  setScratch(ptr: number, bytes: number): void;
+  scratchBytes(): number;
+  heapBase(): number;
+  checkIndices(idx: number, n: number, limit: number): number;
+}
+
+const INITIAL_PAGES = 64;
+const MAX_PAGES = 65536;
+/** Parameter block capacity in int32 (bigger parameter sets get a temporary block). */
+const PARAM_INTS = 4096;
+/** Below this much work (flops, or element visits × 16 for memory-bound kernels) one thread runs it. */
+const PARALLEL_MIN_WORK = 200_000;
+
+/** A parameter block being written: int and float slots, then `rt.run(...)`. */
+export class Params {
+  constructor(
+    readonly ptr: number,
+    private readonly i32: Int32Array,
+    private readonly f32: Float32Array,
+    readonly temp: { ptr: number; size: number } | null,
+  ) {}
+  i(k: number, v: number): this {
+    this.i32[(this.ptr >>> 2) + k] = v;
+    return this;
+  }
+  f(k: number, v: number): this {
+    this.f32[(this.ptr >>> 2) + k] = v;
+    return this;
+  }
+  ints(k: number, vs: ArrayLike<number>): this {
+    this.i32.set(vs, (this.ptr >>> 2) + k);
+    return this;
+  }
+}
+
+/**
+ * The wasm runtime of the calling thread: the shared memory, the kernel instance, the heap, the
+ * parameter block and the thread pool.
+ */
+export class Runtime {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  readonly heap: WasmHeap;
+  readonly exports: KernelExports;
+  private readonly module: WebAssembly.Module;
+  private readonly paramBlock: number;
+  private readonly scratchBytes: number;
+  private threads = 1;
+  private pool: ThreadPool | null = null;
+  private poolBlocks: { ptr: number; size: number }[] = [];
+
+  constructor() {
+    this.shared = sharedMemoryAvailable();
+    this.module = kernelModule();
+    this.memory = new WebAssembly.Memory({
+      initial: INITIAL_PAGES,
+      maximum: MAX_PAGES,
+      shared: this.shared,
+    } as WebAssembly.MemoryDescriptor);
+    const inst = new WebAssembly.Instance(this.module, {
+      env: {
+        memory: this.memory,
+        abort: () => {
+          throw new StrataError('wasm', 'kernel aborted');
+        },
+      },
+    });
+    this.exports = inst.exports as unknown as KernelExports;
+    // keep 256 bytes below the first block: masked kernel reads may reach a little before a row
+    this.heap = new WasmHeap(this.memory, this.exports.heapBase() + 256);
+    this.paramBlock = this.heap.alloc(PARAM_INTS * 4).ptr;
+    this.scratchBytes = this.exports.scratchBytes();
+    this.exports.setScratch(this.heap.alloc(this.scratchBytes).ptr, this.scratchBytes);
+    this.setThreads(defaultThreads());
+  }
+
+  /** Threads in use (1 without shared memory). */
+  getThreads(): number {
+    return this.threads;
+  }
+
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1)
+      throw new StrataError('setThreads', `the thread count must be a positive integer, got ${n}`);
+    if (n > 64) n = 64;
+    if (!this.shared || !nodeModule('node:worker_threads')) n = 1;
+    if (n === this.threads && (n === 1 || (this.pool && !this.pool.broken))) return;
+    this.closePool();
+    this.threads = n;
+    if (n > 1) this.startPool();
+  }
+
+  private startPool(): void {
+    const workers = this.threads - 1;
+    const ctl = this.heap.alloc(CTL_BYTES);
+    const scratch = Array.from({ length: workers }, () => this.heap.alloc(this.scratchBytes));
+    this.poolBlocks = [ctl, ...scratch];
+    this.pool = new ThreadPool({
+      module: this.module,
+      memory: this.memory,
+      ctl: ctl.ptr,
+      workers,
+      scratch: scratch.map((s) => s.ptr),
+      scratchBytes: this.scratchBytes,
+    });
+  }
+
+  private closePool(): void {
+    if (!this.pool) return;
+    this.pool.close();
+    this.pool = null;
+    // the control block stays allocated (exiting workers may still read it); scratch returns
+    for (const b of this.poolBlocks.slice(1)) this.heap.free(b.ptr, b.size);
+    this.poolBlocks = [];
+  }
+
+  /** Blocks until the workers are up (setThreads does not wait; the first parallel op does). */
+  waitReady(): void {
+    this.pool?.waitReady();
+  }
+
+  /** Threads worth using for `work` (flops, or an equivalent for memory-bound kernels). */
+  threadsFor(work: number): number {
+    return work < PARALLEL_MIN_WORK ? 1 : this.threads;
+  }
+
+  /** A parameter block of `n` int32 slots; bigger than the standing block means a temporary one. */
+  params(n: number): Params {
+    let temp: { ptr: number; size: number } | null = null;
+    let ptr = this.paramBlock;
+    if (n > PARAM_INTS) {
+      temp = this.heap.alloc(n * 4);
+      ptr = temp.ptr;
+    }
+    return new Params(ptr, this.heap.i32(), this.heap.f32(), temp);
+  }
+
+  /** Runs a job on `nt` threads (1: right here) and releases a temporary parameter block. */
+  run(job: number, p: Params, nt: number, name: string): void {
+    try {
+      if (nt <= 1 || !this.pool) this.local(job, p.ptr, 0, 1, name);
+      else {
+        if (this.pool.broken) {
+          this.closePool();
+          this.startPool();
+        }
+        const pool = this.pool!;
+        try {
+          pool.run(job, p.ptr, Math.min(nt, this.threads), name, () =>
+            this.local(job, p.ptr, 0, Math.min(nt, this.threads), name),
+          );
+        } finally {
+          if (pool.broken && this.pool === pool) {
+            this.closePool();
+            this.startPool();
+          }
+        }
+      }
+    } finally {
+      if (p.temp) this.heap.free(p.temp.ptr, p.temp.size);
+    }
+  }
+
+  private local(job: number, params: number, tid: number, nt: number, name: string): void {
+    try {
+      this.exports.run(job, params, tid, nt);
+    } catch (e) {
+      if (e instanceof StrataError) throw e;
+      throw new StrataError('wasm', `kernel of '${name}' trapped: ${(e as Error).message} (a bug in Strata)`);
+    }
+  }
+
+  /** Testing: makes worker thread `tid` die when it takes its next job. */
+  killWorkerOnNextJob(tid: number): void {
+    this.pool?.waitReady();
+    this.pool?.killOnNextJob(tid);
+  }
+
+  /** Testing: a job whose last thread traps. */
+  trapTest(nt: number): void {
+    this.run(JOB_TEST_TRAP, this.params(1), nt, 'trapTest');
+  }
+}
+
+function defaultThreads(): number {
+  const env = envVar('STRATA_THREADS');
+  if (env) {
+    const n = Number(env);
+    if (Number.isInteger(n) && n >= 1) return n;
+  }
+  const os = nodeModule<typeof import('node:os')>('node:os');
+  return os?.availableParallelism?.() ?? os?.cpus().length ?? 1;
+}
