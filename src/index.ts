@@ -30,3 +30,4 @@ export * from './models/index.js';
 export * from './optim/index.js';
 export * from './data/index.js';
 export * from './io/index.js';
+export * from './train/index.js';

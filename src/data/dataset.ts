@@ -147,11 +147,20 @@ export function stratifiedSplit(
 /** A function that changes one example in place of its shape (augmentation); see transforms.ts. */
 export type Transform = (example: Float32Array, shape: readonly number[], gen: Generator) => Float32Array;
 
+export interface HostBatch {
+  /** [B, ...shape] row-major. */
+  x: Float32Array;
+  /** [B, ...shape]. */
+  shape: number[];
+  labels: Int32Array;
+  size: number;
+}
+
 export interface Batch {
-  /** [B, ...shape] float32. */
-  x: Tensor;
-  /** [B] int32 labels. */
-  y: Tensor;
+  /** [B, ...shape] float32 (made on first read). */
+  readonly x: Tensor;
+  /** [B] int32 labels (made on first read). */
+  readonly y: Tensor;
   /** The labels on the host. */
   labels: Int32Array;
   size: number;
@@ -173,8 +182,11 @@ export function batchCount(n: number, batchSize: number, dropLast = false): numb
   return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }
 
-/** The examples in batches of tensors, made on demand (each batch's tensors are new). */
-export function* batches(d: Dataset, opts: BatchOptions): IterableIterator<Batch> {
+/**
+ * The examples in batches on the host (gathered in `order`, transformed), made on demand; the training
+ * loop turns each into tensors inside its step's scope.
+ */
+export function* hostBatches(d: Dataset, opts: BatchOptions): IterableIterator<HostBatch> {
   const { batchSize } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new StrataError('batches', `batchSize must be a positive integer, got ${batchSize}`);
@@ -194,11 +206,29 @@ export function* batches(d: Dataset, opts: BatchOptions): IterableIterator<Batch
       x.set(opts.transform ? opts.transform(ex.slice(), d.shape, gen) : ex, i * per);
       labels[i] = d.y[j];
     }
+    yield { x, shape: [size, ...d.shape], labels, size };
+  }
+}
+
+/**
+ * The examples in batches of tensors. A batch's `x` and `y` tensors are made when first read, so reading
+ * them inside a step's `scope` lets the scope free them with the step's other tensors.
+ */
+export function* batches(d: Dataset, opts: BatchOptions): IterableIterator<Batch> {
+  for (const b of hostBatches(d, opts)) {
+    let x: Tensor | undefined;
+    let y: Tensor | undefined;
     yield {
-      x: fromTypedArray(x, [size, ...d.shape]),
-      y: fromTypedArray(labels, [size]),
-      labels,
-      size,
+      get x() {
+        x ??= fromTypedArray(b.x, b.shape);
+        return x;
+      },
+      get y() {
+        y ??= fromTypedArray(b.labels, [b.size]);
+        return y;
+      },
+      labels: b.labels,
+      size: b.size,
     };
   }
 }

@@ -50,12 +50,8 @@ export function saveCheckpoint(
   writeFileAtomic(path, encodeSafetensors(tensors, { strata: JSON.stringify(meta) }));
 }
 
-export function loadCheckpoint(path: string): {
-  model: Model;
-  optimizerState?: OptimizerState;
-  classNames?: string[];
-  state: Record<string, unknown>;
-} {
+/** Reads and checks a checkpoint file: its tensors and its metadata. */
+export function readCheckpoint(path: string): { tensors: Map<string, RawTensor>; meta: CheckpointMeta } {
   const { tensors, metadata } = decodeSafetensors(readBytes(path, 'checkpoint'), path);
   let meta: CheckpointMeta;
   try {
@@ -65,20 +61,61 @@ export function loadCheckpoint(path: string): {
   }
   if (!meta || meta.format !== CHECKPOINT_FORMAT)
     throw new StrataError('checkpoint', `${path} is not a Strata checkpoint`);
+  for (const k of tensors.keys())
+    if (!k.startsWith('model/') && !k.startsWith('optimizer/'))
+      throw new StrataError('checkpoint', `${path} holds an unexpected tensor '${k}'`);
+  return { tensors, meta };
+}
+
+function optimizerStateOf(tensors: Map<string, RawTensor>, meta: CheckpointMeta): OptimizerState | undefined {
+  if (!meta.optimizer) return undefined;
+  const opt: Record<string, Tensor> = {};
+  for (const [k, t] of tensors)
+    if (k.startsWith('optimizer/'))
+      opt[k.slice('optimizer/'.length)] = fromTypedArray(t.data, t.shape, { dtype: t.dtype });
+  return { ...meta.optimizer, tensors: opt };
+}
+
+/**
+ * Puts a checkpoint's weights into an existing (built) model of the same architecture and its state into
+ * an optimizer of the same type; returns the training state and class names.
+ */
+export function restoreCheckpoint(
+  path: string,
+  model: Model,
+  optimizer?: Optimizer,
+): { state: Record<string, unknown>; classNames?: string[] } {
+  const { tensors, meta } = readCheckpoint(path);
+  const modelTensors = new Map([...tensors].filter(([k]) => k.startsWith('model/')));
+  loadStateTensors(model, modelTensors, path, 'model/');
+  const os = optimizerStateOf(tensors, meta);
+  if (optimizer && os) {
+    if (os.type !== optimizer.type)
+      throw new StrataError(
+        'checkpoint',
+        `${path} holds the state of a ${os.type} optimizer, this run uses ${optimizer.type}`,
+      );
+    optimizer.loadStateDict(model.parameters(), os);
+  }
+  return { state: meta.state ?? {}, classNames: meta.classNames };
+}
+
+/** Loads a checkpoint on its own: the model (rebuilt from its config), the optimizer state, the state. */
+export function loadCheckpoint(path: string): {
+  model: Model;
+  optimizerState?: OptimizerState;
+  classNames?: string[];
+  state: Record<string, unknown>;
+} {
+  const { tensors, meta } = readCheckpoint(path);
   const model = modelFromConfig(meta.model, `checkpoint ${path}`);
   model.build({ dtype: savedDtype(tensors, 'model/') });
   const modelTensors = new Map([...tensors].filter(([k]) => k.startsWith('model/')));
   loadStateTensors(model, modelTensors, path, 'model/');
-  let optimizerState: OptimizerState | undefined;
-  if (meta.optimizer) {
-    const opt: Record<string, Tensor> = {};
-    for (const [k, t] of tensors)
-      if (k.startsWith('optimizer/'))
-        opt[k.slice('optimizer/'.length)] = fromTypedArray(t.data, t.shape, { dtype: t.dtype });
-    optimizerState = { ...meta.optimizer, tensors: opt };
-  }
-  for (const k of tensors.keys())
-    if (!k.startsWith('model/') && !k.startsWith('optimizer/'))
-      throw new StrataError('checkpoint', `${path} holds an unexpected tensor '${k}'`);
-  return { model, optimizerState, classNames: meta.classNames, state: meta.state ?? {} };
+  return {
+    model,
+    optimizerState: optimizerStateOf(tensors, meta),
+    classNames: meta.classNames,
+    state: meta.state ?? {},
+  };
 }

@@ -1,4 +1,3 @@
-import { endianness } from 'node:os';
 import { arrayFor, type DType, type TypedArray } from '../core/dtype.js';
 import { StrataError } from '../core/errors.js';
 
@@ -27,7 +26,8 @@ const BYTES: Record<SafeDType, number> = { F32: 4, F64: 8, I32: 4 };
 /** Types of the format this reader knows but Strata cannot hold. */
 const OTHER = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'U32', 'I64', 'U64'];
 
-if (endianness() !== 'LE') throw new Error('strata: safetensors I/O assumes a little-endian host');
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+  throw new Error('strata: safetensors I/O assumes a little-endian host');
 
 /** Encodes tensors (and string metadata) as a safetensors file. */
 export function encodeSafetensors(
