@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+// Registers the wasm backend (built by `npm test`'s pretest), so the per-backend tests cover it.
+import '../../src/backends/wasm/index.js';
 import {
   BatchNormalization,
   CrossChannelNormalization,
   checkLayer,
   Dense,
   Flatten,
+  getBackend,
   fromTypedArray,
   GroupNormalization,
   gradOf,
@@ -15,6 +18,7 @@ import {
   LayerNormalization,
   LocalResponseNormalization,
   layerFromConfig,
+  listBackends,
   memoryInfo,
   mean,
   mul,
@@ -265,40 +269,93 @@ describe('checkLayer passes on every normalization layer (with non-trivial param
     });
 });
 
+// ---------------------------------------------------------------- every backend
+
+/** Runs `f` with `name` as the current backend, then goes back to the reference backend. */
+function on<T>(name: string, f: () => T): T {
+  setBackend(name);
+  try {
+    return f();
+  } finally {
+    setBackend('reference');
+  }
+}
+
+describe('every backend agrees with the reference backend (float32, forward and gradients)', () => {
+  for (const backend of listBackends().filter((b) => b !== 'reference'))
+    for (const [make, s, training] of [
+      [() => new BatchNormalization(), [3, 4, 5], true],
+      [() => new BatchNormalization(), [3, 4, 5], false],
+      [() => new LayerNormalization({ axes: [-1] }), [3, 4, 5], true],
+      [() => new GroupNormalization({ groups: 3 }), [6, 4], true],
+      [() => new InstanceNormalization(), [2, 3, 5], true],
+      [() => new LocalResponseNormalization({ size: 3, alpha: 0.5 }), [5, 3, 3], true],
+    ] as Array<[() => Layer, number[], boolean]>)
+      test(`${backend}: ${make().type} ${JSON.stringify(s)} ${training ? 'training' : 'inference'}`, () => {
+        const run = (name: string) =>
+          on(name, () => {
+            const l = make();
+            l.build([s]);
+            let seed = 20;
+            for (const p of l.params.values()) {
+              const r = normal(p.shape, 0.5, 0.5, { seed: seed++ });
+              p.assign(p.name.endsWith('runningVar') ? mul(r, r).add(0.1) : r);
+            }
+            const x = normal([3, ...s], 0.2, 1.5, { seed: 1 }).requireGrad();
+            const y = l.forward([x], ctx(training));
+            const w = normal(y.shape, 0, 1, { seed: 2 });
+            const ps = l.trainableParams().map((p) => p.value);
+            const g = gradOf(sum(mul(y, w)), [x, ...ps]);
+            assert.equal(getBackend().name, name);
+            return [y, ...g].map((t) => Array.from(t.data()));
+          });
+        const [want, got] = [run('reference'), run(backend)];
+        want.forEach((v, i) => {
+          close(got[i], v, i === 0 ? 'output' : `gradient ${i - 1}`, 2e-4);
+        });
+      });
+});
+
 // ---------------------------------------------------------------- a tiny network learns
 
-test('a small network with every normalization layer: the loss falls', () => {
-  const model = new Sequential([
-    new SequenceInput({ shape: [4, 6] }),
-    new BatchNormalization(),
-    new LocalResponseNormalization({ size: 3, alpha: 0.1 }),
-    new GroupNormalization({ groups: 2 }),
-    new InstanceNormalization(),
-    new LayerNormalization({ axes: [-1] }),
-    new Flatten(),
-    new Dense({ units: 2 }),
-  ]).build({ seed: 1 });
-  const x = normal([16, 4, 6], 0, 1, { seed: 2 });
-  // A target the network can fit: a fixed linear function of the input.
-  const target = noGrad(() => mean(x, 2).slice([0, 0], [16, 2]).mul(3));
-  const params = model.parameters();
-  const loss = () => {
-    const y = model.forward(x, { training: true });
-    const d = sub(y, target);
-    return mean(mul(d, d));
-  };
-  const losses: number[] = [];
-  for (let i = 0; i < 40; i++) {
-    const { value, grads } = valueAndGradOf(
-      loss,
-      params.map((p) => p.value),
-    );
-    losses.push(value.item());
-    noGrad(() => params.forEach((p, k) => p.assign(sub(p.value, mul(grads[k], 0.1)))));
-  }
-  assert.ok(losses[39] < 0.5 * losses[0], `loss ${losses[0]} → ${losses[39]}`);
-  // The running statistics moved, and inference runs on them.
-  const bn = model.layers[1];
-  assert.notDeepEqual(Array.from(bn.params.get('runningMean')!.value.data()), [0, 0, 0, 0]);
-  assert.deepEqual(model.predict(x).shape, [16, 2]);
-});
+for (const backend of listBackends())
+  test(`on ${backend}: a small network with every normalization layer, the loss falls`, () =>
+    on(backend, () => {
+      const model = new Sequential([
+        new SequenceInput({ shape: [4, 6] }),
+        new BatchNormalization(),
+        new LocalResponseNormalization({ size: 3, alpha: 0.1 }),
+        new GroupNormalization({ groups: 2 }),
+        new InstanceNormalization(),
+        new LayerNormalization({ axes: [-1] }),
+        new Flatten(),
+        new Dense({ units: 2 }),
+      ]).build({ seed: 1 });
+      const x = normal([16, 4, 6], 0, 1, { seed: 2 });
+      // A target the network can fit: a fixed linear function of the input.
+      const target = noGrad(() => mean(x, 2).slice([0, 0], [16, 2]).mul(3));
+      const params = model.parameters();
+      const loss = () => {
+        const y = model.forward(x, { training: true });
+        const d = sub(y, target);
+        return mean(mul(d, d));
+      };
+      const losses: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const { value, grads } = valueAndGradOf(
+          loss,
+          params.map((p) => p.value),
+        );
+        losses.push(value.item());
+        noGrad(() => {
+          params.forEach((p, k) => {
+            p.assign(sub(p.value, mul(grads[k], 0.1)));
+          });
+        });
+      }
+      assert.ok(losses[39] < 0.5 * losses[0], `loss ${losses[0]} → ${losses[39]}`);
+      // The running statistics moved, and inference runs on them.
+      const bn = model.layers[1];
+      assert.notDeepEqual(Array.from(bn.params.get('runningMean')!.value.data()), [0, 0, 0, 0]);
+      assert.deepEqual(model.predict(x).shape, [16, 2]);
+    }));
