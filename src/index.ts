@@ -2,7 +2,10 @@
  * Strata: tensors, autograd, backends, layers, training. Everything public is re-exported here.
  */
 import './backends/reference/index.js';
+import './backends/wasm/index.js';
 import './ops/methods.js';
+
+export { getThreads, initWasm, setThreads } from './backends/wasm/index.js';
 
 export { gradients } from './autograd/backward.js';
 export type { BackwardOptions } from './autograd/backward.js';

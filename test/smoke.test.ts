@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { matmul, sum, tanh, tensor, valueAndGrad } from '../src/index.js';
+import { matmul, setBackend, sum, tanh, tensor, valueAndGrad } from '../src/index.js';
+
+// float64: the reference backend (wasm, the default, has no float64).
+setBackend('reference');
 
 test('valueAndGrad of a small expression', () => {
   const w = tensor(

@@ -9,8 +9,12 @@ import {
   maxPool2d,
   maxUnpool2d,
   type NestedArray,
+  setBackend,
   tensor,
 } from '../../src/index.js';
+
+// float64 hand-computed values: the reference backend (wasm, the default, has no float64).
+setBackend('reference');
 
 const f64 = { dtype: 'float64' as const };
 

@@ -123,7 +123,7 @@ export class ThreadPool {
     const wt = nodeModule<{ Worker: WorkerCtor }>('node:worker_threads');
     if (!wt) throw new StrataError('wasm', 'threads need worker_threads (Node); use setThreads(1)');
     const I = this.i32();
-    I.fill(0, o.ctl >> 2, (o.ctl + CTL_BYTES) >> 2);
+    I.fill(0);
     const sup = new wt.Worker(SUPERVISOR_SRC, {
       eval: true,
       workerData: {

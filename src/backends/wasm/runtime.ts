@@ -55,6 +55,8 @@ export class Runtime {
   private readonly paramBlock: number;
   private readonly scratchBytes: number;
   private threads = 1;
+  /** Work (flops or equivalent) below which an op stays on the calling thread; tests set 0. */
+  minParallelWork = PARALLEL_MIN_WORK;
   private pool: ThreadPool | null = null;
   private poolBlocks: { ptr: number; size: number }[] = [];
 
@@ -130,7 +132,7 @@ export class Runtime {
 
   /** Threads worth using for `work` (flops, or an equivalent for memory-bound kernels). */
   threadsFor(work: number): number {
-    return work < PARALLEL_MIN_WORK ? 1 : this.threads;
+    return work < this.minParallelWork ? 1 : this.threads;
   }
 
   /** A parameter block of `n` int32 slots; bigger than the standing block means a temporary one. */
