@@ -6,7 +6,7 @@ import { add, div, equal, maximum, minimum, mul, notEqual, sub } from '../ops/bi
 import { mean, sum } from '../ops/reduce.js';
 import { reshape, unsqueeze } from '../ops/shape.js';
 import { logSoftmax } from '../ops/softmax.js';
-import { abs, cast, exp, log, neg, relu } from '../ops/unary.js';
+import { abs, cast, log, neg, softplus } from '../ops/unary.js';
 
 /**
  * Loss functions, numerically stable, with PyTorch's semantics (names and defaults follow
@@ -130,8 +130,8 @@ export interface BinaryCrossEntropyOptions {
 
 /**
  * Binary cross-entropy, element-wise, target in [0, 1] of the input's shape. From logits it is
- * (1 − t)·x + (1 + (pw − 1)·t)·(log(1 + e^−|x|) + max(−x, 0)), which never overflows.
- * NOTE: at x = 0 exactly the gradient of |x| is taken as 0, so the gradient there is −t instead of 0.5 − t.
+ * (1 − t)·x + (1 + (pw − 1)·t)·softplus(−x), which never overflows; softplus is one op whose gradient
+ * is sigmoid, so the gradient is right everywhere, at x = 0 too.
  */
 export function binaryCrossEntropy(
   input: Tensor,
@@ -147,7 +147,7 @@ export function binaryCrossEntropy(
     if (opts.posWeight !== undefined) throw new StrataError(fn, 'posWeight needs logits (fromLogits: true)');
     l = neg(add(mul(t, clampedLog(input)), mul(sub(1, t), clampedLog(sub(1, input)))));
   } else {
-    const softplusNeg = add(log(add(exp(neg(abs(input))), 1)), relu(neg(input)));
+    const softplusNeg = softplus(neg(input));
     const lw = opts.posWeight === undefined ? null : add(mul(sub(asTensor(input, opts.posWeight), 1), t), 1);
     l = add(mul(sub(1, t), input), lw ? mul(lw, softplusNeg) : softplusNeg);
   }

@@ -24,6 +24,7 @@ export const opTable = {
   sign: unary.signOp,
   relu: unary.reluOp,
   sigmoid: unary.sigmoidOp,
+  softplus: unary.softplusOp,
   tanh: unary.tanhOp,
   erf: unary.erfOp,
   leakyRelu: unary.leakyReluOp,

@@ -35,6 +35,8 @@ export const absOp = unary('abs', (dy, x) => mul(dy, sign(x)));
 export const signOp = unary('sign', null);
 export const reluOp = unary('relu', (dy, x) => mul(dy, greater(x, 0)));
 export const sigmoidOp = unary('sigmoid', (dy, _x, y) => mul(dy, mul(y, sub(one(y), y))));
+/** log(1 + eˣ), computed stably; its gradient is sigmoid(x) everywhere (also at 0). */
+export const softplusOp = unary('softplus', (dy, x) => mul(dy, sigmoid(x)));
 export const tanhOp = unary('tanh', (dy, _x, y) => mul(dy, sub(one(y), mul(y, y))));
 export const erfOp = unary('erf', (dy, x) => mul(dy, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
 export const leakyReluOp = unary<{ alpha: number }>('leakyRelu', (dy, x, _y, { alpha }) =>
@@ -66,6 +68,7 @@ export const abs = (x: Tensor): Tensor => run1(absOp, [x], {});
 export const sign = (x: Tensor): Tensor => run1(signOp, [x], {});
 export const relu = (x: Tensor): Tensor => run1(reluOp, [x], {});
 export const sigmoid = (x: Tensor): Tensor => run1(sigmoidOp, [x], {});
+export const softplus = (x: Tensor): Tensor => run1(softplusOp, [x], {});
 export const tanh = (x: Tensor): Tensor => run1(tanhOp, [x], {});
 export const erf = (x: Tensor): Tensor => run1(erfOp, [x], {});
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => run1(leakyReluOp, [x], { alpha });

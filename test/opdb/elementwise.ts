@@ -22,6 +22,7 @@ import {
   pow,
   relu,
   sigmoid,
+  softplus,
   sign,
   sqrt,
   sub,
@@ -83,6 +84,12 @@ const unaryEntries: OpEntry[] = [
     cases: [
       ...unaryCases(sigmoid),
       withAttrs('saturated', [vals([6], [-40, -20, -5, 5, 20, 40])], {}, ([x]) => sigmoid(x)),
+    ],
+  }),
+  unary('softplus', softplus, 'normal', {
+    cases: [
+      ...unaryCases(softplus),
+      withAttrs('saturated and zero', [vals([7], [-40, -20, -1, 0, 1, 20, 40])], {}, ([x]) => softplus(x)),
     ],
   }),
   unary('tanh', tanh, 'normal', {
@@ -326,7 +333,7 @@ for (const e of unaryEntries) if (!e.errors && e.op !== 'cast') e.errors = [intE
 
 /** The int-input error of a one-input op. */
 function intErr(op: string): ErrorCase {
-  const f = { neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, erf, leakyRelu, elu, clamp }[op] as (
+  const f = { neg, exp, log, sqrt, abs, sign, relu, sigmoid, softplus, tanh, erf, leakyRelu, elu, clamp }[op] as (
     x: Tensor,
   ) => Tensor;
   return {

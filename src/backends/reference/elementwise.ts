@@ -12,6 +12,7 @@ type UnaryName =
   | 'sign'
   | 'relu'
   | 'sigmoid'
+  | 'softplus'
   | 'tanh'
   | 'erf'
   | 'leakyRelu'
@@ -29,6 +30,7 @@ const unaryFormulas: { [K in UnaryName]: (a: AttrsOf<K>) => (x: number) => numbe
   sign: () => Math.sign,
   relu: () => (x) => (x > 0 ? x : x === x ? 0 : x),
   sigmoid: () => (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  softplus: () => (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
   tanh: () => Math.tanh,
   erf: () => erf,
   leakyRelu: (a) => (x) => (x > 0 ? x : a.alpha * x),

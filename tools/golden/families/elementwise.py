@@ -31,6 +31,7 @@ OPS = {
     'sign': lambda xs, a: torch.sign(xs[0]).detach(),
     'relu': unary(torch.relu),
     'sigmoid': unary(torch.sigmoid),
+    'softplus': unary(F.softplus),
     'tanh': unary(torch.tanh),
     'erf': unary(torch.erf),
     'leakyRelu': lambda xs, a: F.leaky_relu(xs[0], a.get('alpha', 0.01)),
