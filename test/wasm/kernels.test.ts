@@ -26,6 +26,7 @@ describe('wasm kernels match the reference', () => {
         ['leakyRelu', (x) => S.leakyRelu(x, 0.1), 'normal'],
         ['elu', (x) => S.elu(x, 1.3), 'normal'],
         ['clamp', (x) => S.clamp(x, -0.5, 0.7), 'normal'],
+        ['softplus', S.softplus, 'normal'],
       ];
       for (const [name, f, kind, rtol] of fns)
         for (const shape of [[1], [3], [5], [17], [4, 33]])
@@ -65,9 +66,10 @@ describe('wasm kernels match the reference', () => {
       ['elu', (x) => S.elu(x, 1)],
       ['clamp', (x) => S.clamp(x, -1, 1)],
       ['leakyRelu', (x) => S.leakyRelu(x, 0.01)],
+      ['softplus', S.softplus],
     ];
     for (const [name, f] of fns) compare(`${name} specials`, [spec], f, { rtol: 4e-7, atol: 1e-44 });
-    const pos = [0, 1e-40, 1e-30, 1, 2, 0.7071, 1.4142, 3e38, Infinity, Number.NaN, -1, -0];
+    const pos = [0, 1e-40, 1e-30, 1, 2, Math.SQRT1_2, Math.SQRT2, 1.4143, 3e38, Infinity, Number.NaN, -1, -0];
     compare('log specials', [{ shape: [pos.length], values: pos }], S.log, { rtol: 4e-7, atol: 0 });
     compare('sqrt specials', [{ shape: [pos.length], values: pos }], S.sqrt, { rtol: 0, atol: 0 });
   });
@@ -447,6 +449,38 @@ describe('wasm kernels match the reference', () => {
           [F(c.x), { shape: y.shape, kind: 'int', values: iv.map((v, i) => (v + i) % plane) }],
           op(opTable.poolGather, {}),
           { exact: true },
+        );
+      }
+    });
+  });
+
+  test('resize and its adjoint', () => {
+    const cases: { x: number[]; o: number[]; mode: 'nearest' | 'linear'; cm: string; nm: string }[] = [
+      { x: [2, 3, 5], o: [9], mode: 'linear', cm: 'half_pixel', nm: 'round_prefer_floor' },
+      { x: [1, 2, 4, 5], o: [7, 3], mode: 'linear', cm: 'align_corners', nm: 'floor' },
+      { x: [2, 1, 3, 4], o: [6, 8], mode: 'nearest', cm: 'asymmetric', nm: 'round_prefer_ceil' },
+      { x: [1, 2, 3, 4, 5], o: [5, 2, 9], mode: 'linear', cm: 'pytorch_half_pixel', nm: 'floor' },
+    ];
+    atThreads(() => {
+      for (const c of cases) {
+        const S = c.x.slice(2);
+        const a = {
+          mode: c.mode,
+          coordinateMode: c.cm,
+          nearestMode: c.nm,
+          outputSpatial: c.o,
+          scales: c.o.map((o, i) => o / S[i]),
+        } as never;
+        const label = `resize ${c.mode} ${c.cm} [${c.x}] → [${c.o}]`;
+        compare(label, [F(c.x)], op(opTable.resize, a), { rtol: 1e-6, atol: 1e-6 });
+        compare(
+          `${label} backward`,
+          [F([c.x[0], c.x[1], ...c.o])],
+          op(opTable.resizeBackward, { ...(a as object), inputSpatial: S } as never),
+          {
+            rtol: 1e-5,
+            atol: 1e-6,
+          },
         );
       }
     });

@@ -58,7 +58,12 @@ export class WasmHeap {
   private _f32!: Float32Array;
   private _i32!: Int32Array;
   private _u8!: Uint8Array;
-  private nextGc: number;
+  private allocatedSinceGc = 0;
+  /**
+   * Bytes allocated since the last collection after which a heap growth first asks the garbage
+   * collector to run (`STRATA_WASM_GC_MB`, default 64 MiB).
+   */
+  gcBytes: number;
   /** Collections requested by the allocator (for tests and memory reports). */
   gcCount = 0;
 
@@ -67,8 +72,8 @@ export class WasmHeap {
     start: number,
   ) {
     this.top = Math.ceil(start / ALIGN) * ALIGN;
-    const mb = Number(envVar('STRATA_WASM_GC_MB') || 256);
-    this.nextGc = Math.max(mb, 1) * 2 ** 20;
+    const mb = Number(envVar('STRATA_WASM_GC_MB') || 64);
+    this.gcBytes = Math.max(mb, 0) * 2 ** 20;
     this.refresh();
   }
 
@@ -109,6 +114,7 @@ export class WasmHeap {
   /** A block of at least `bytes` bytes, 64-byte aligned; returns its address and its real size. */
   alloc(bytes: number): { ptr: number; size: number } {
     const size = classSize(bytes);
+    this.allocatedSinceGc += size;
     const list = this.lists.get(size);
     if (list?.length) {
       this.cachedBytes -= size;
@@ -140,14 +146,14 @@ export class WasmHeap {
       return ptr;
     }
     const need = this.top + size + GUARD;
-    if (need > this.nextGc) {
+    if (this.allocatedSinceGc >= this.gcBytes) {
       const gc = collector();
-      this.nextGc = Math.max(this.nextGc * 2, need);
       if (gc) {
         // Finalizers of collected tensors run on a later turn of the event loop: this collection
         // lets the next allocations find their blocks again; this one grows now.
         gc();
         this.gcCount++;
+        this.allocatedSinceGc = 0;
       }
     }
     this.grow(need);

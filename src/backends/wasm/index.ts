@@ -7,6 +7,7 @@ import { elementwiseKernels } from './ops/elementwise.js';
 import { linalgKernels } from './ops/linalg.js';
 import { poolKernels } from './ops/pool.js';
 import { reduceKernels } from './ops/reduce.js';
+import { resizeKernels } from './ops/resize.js';
 import { shapeKernels } from './ops/shape.js';
 import { Runtime } from './runtime.js';
 import { setOwner, WasmStorage } from './storage.js';
@@ -26,6 +27,7 @@ export const wasmKernels: Partial<KernelTable> = {
   ...linalgKernels,
   ...convKernels,
   ...poolKernels,
+  ...resizeKernels,
 };
 
 let runtime: Runtime | null = null;

@@ -63,8 +63,10 @@ export function unshareMemoryImport(bytes: Uint8Array): Uint8Array {
     if (id === 2) {
       const count = leb();
       for (let i = 0; i < count; i++) {
-        pos += leb(); // module name
-        pos += leb(); // field name
+        const moduleName = leb();
+        pos += moduleName;
+        const fieldName = leb();
+        pos += fieldName;
         const kind = b[pos++];
         if (kind === 0) leb();
         else if (kind === 1) {

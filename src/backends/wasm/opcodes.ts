@@ -41,6 +41,7 @@ export const U_LEAKY_RELU = 10;
 export const U_ELU = 11;
 export const U_CLAMP = 12;
 export const U_COPY = 13;
+export const U_SOFTPLUS = 14;
 
 // Element-wise ops of two inputs.
 export const B_ADD = 0;

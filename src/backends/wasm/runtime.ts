@@ -40,6 +40,11 @@ export class Params {
     this.i32.set(vs, (this.ptr >>> 2) + k);
     return this;
   }
+  /** f64 values from int slot k (k even: the block is 64-byte aligned). */
+  f64s(k: number, vs: ArrayLike<number>): this {
+    new Float64Array(this.i32.buffer, this.ptr + 4 * k, vs.length).set(vs);
+    return this;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
 import {
   B_ADD, B_DIV, B_EQUAL, B_GREATER, B_GREATER_EQUAL, B_LESS, B_LESS_EQUAL, B_MAXIMUM, B_MINIMUM, B_MUL,
   B_NOT_EQUAL, B_POW, B_SUB, CAST_F2I, U_ABS, U_CLAMP, U_COPY, U_ELU, U_ERF, U_EXP, U_LEAKY_RELU, U_LOG,
-  U_NEG, U_RELU, U_SIGMOID, U_SIGN, U_SQRT, U_TANH,
+  U_NEG, U_RELU, U_SIGMOID, U_SIGN, U_SOFTPLUS, U_SQRT, U_TANH,
 } from '../opcodes';
 import { pf, pi, share } from './common';
 import { erf64, expv, logv, sigmoidv } from './math';
@@ -47,12 +47,13 @@ const SIGN_MASK: v128 = i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000);
     case U_TANH: return <f32>Math.tanh(v);
     case U_ERF: return <f32>erf64(v);
     case U_ELU: return x > 0 ? x : <f32>(<f64>a * Math.expm1(v));
+    case U_SOFTPLUS: return <f32>(v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)));
     default: return x;
   }
 }
 
 @inline function isScalarOp(op: i32): bool {
-  return op == U_TANH || op == U_ERF || op == U_ELU;
+  return op == U_TANH || op == U_ERF || op == U_ELU || op == U_SOFTPLUS;
 }
 
 @inline function unaryLoop(op: i32, x: usize, y: usize, n: i32, a: f32, b: f32): void {
@@ -110,6 +111,7 @@ export function unary(p: usize, tid: i32, nt: i32): void {
     case U_LEAKY_RELU: unaryLoop(U_LEAKY_RELU, xs, ys, m, a, b); break;
     case U_ELU: unaryLoop(U_ELU, xs, ys, m, a, b); break;
     case U_CLAMP: unaryLoop(U_CLAMP, xs, ys, m, a, b); break;
+    case U_SOFTPLUS: unaryLoop(U_SOFTPLUS, xs, ys, m, a, b); break;
     default: memory.copy(ys, xs, <usize>m << 2);
   }
 }

@@ -4,7 +4,7 @@
 import {
   JOB_ARG, JOB_AVGPOOL, JOB_AVGPOOL_BACKWARD, JOB_BINARY, JOB_CAST, JOB_CONV, JOB_CONV_BACKWARD_DATA,
   JOB_CONV_BACKWARD_FILTER, JOB_COPY, JOB_FILL, JOB_GATHER_MAPPED, JOB_MATMUL, JOB_MAXPOOL, JOB_POOL_GATHER,
-  JOB_REDUCE, JOB_SCATTER_MAPPED, JOB_SOFTMAX, JOB_TEST_TRAP, JOB_UNARY, JOB_UNPOOL, JOB_WHERE,
+  JOB_REDUCE, JOB_RESIZE, JOB_RESIZE_BACKWARD, JOB_SCATTER_MAPPED, JOB_SOFTMAX, JOB_TEST_TRAP, JOB_UNARY, JOB_UNPOOL, JOB_WHERE,
 } from '../opcodes';
 import { matmul, GEMM_SCRATCH } from './gemm';
 import { convBackwardData, convBackwardFilter, convForward } from './conv';
@@ -12,6 +12,7 @@ import { binary, cast, unary, where } from './elementwise';
 import { argReduce, reduce, softmax } from './reduce';
 import { fill, gatherMapped, scatterMapped, stridedCopy } from './shape';
 import { avgPool, avgPoolBackward, maxPool, poolGather, unpoolScatter } from './pool';
+import { resize, resizeBackward } from './resize';
 
 export { setScratch } from './common';
 export { checkIndices } from './pool';
@@ -48,6 +49,8 @@ export function run(job: i32, p: usize, tid: i32, nt: i32): void {
     case JOB_SCATTER_MAPPED: scatterMapped(p, tid, nt); break;
     case JOB_FILL: fill(p, tid, nt); break;
     case JOB_CAST: cast(p, tid, nt); break;
+    case JOB_RESIZE: resize(p, tid, nt); break;
+    case JOB_RESIZE_BACKWARD: resizeBackward(p, tid, nt); break;
     case JOB_TEST_TRAP: if (tid == nt - 1) unreachable(); break;
     default: unreachable();
   }

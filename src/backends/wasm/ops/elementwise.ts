@@ -20,7 +20,8 @@ type UnaryName =
   | 'erf'
   | 'leakyRelu'
   | 'elu'
-  | 'clamp';
+  | 'clamp'
+  | 'softplus';
 
 const unaryCodes: Record<UnaryName, number> = {
   neg: C.U_NEG,
@@ -36,6 +37,7 @@ const unaryCodes: Record<UnaryName, number> = {
   leakyRelu: C.U_LEAKY_RELU,
   elu: C.U_ELU,
   clamp: C.U_CLAMP,
+  softplus: C.U_SOFTPLUS,
 };
 
 /** Work weight per element: the transcendental ones cost more than a load and a store. */

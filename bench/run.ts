@@ -1,0 +1,139 @@
+// Strata benchmark workloads (shared/WORKLOADS.md): `npm run bench -- [W1..W5] [--threads N] [--json]`.
+// Each workload is warmed up (V8 tiers the kernels up after the first calls), then timed in at least
+// five repetitions of at least 0.2 s; the median, min and max rates are reported. Without --threads
+// every workload runs on 1 thread and on all cores.
+import { availableParallelism } from 'node:os';
+import { conv2d, getThreads, matmul, noGrad, randn, setThreads, type Tensor } from '../src/index.js';
+
+interface Result {
+  workload: string;
+  threads: number;
+  unit: string;
+  median: number;
+  min: number;
+  max: number;
+}
+
+interface Workload {
+  id: string;
+  title: string;
+  unit: string;
+  /** Builds the inputs; returns one call of the work and the units of work it does. */
+  setup?: () => { call: () => void; work: number };
+}
+
+const W3_FLOP = 2 * 16 * 64 * 64 * 9 * 56 * 56;
+const W5_N = 1024;
+
+const workloads: Workload[] = [
+  { id: 'W1', title: 'LeNet-5 training, batch 64', unit: 'img/s' },
+  { id: 'W2', title: 'CIFAR-size CNN training, batch 32', unit: 'img/s' },
+  {
+    id: 'W3',
+    title: 'conv2d forward 16×64×56×56, 64 filters 3×3, pad 1',
+    unit: 'GFLOP/s',
+    setup: () => {
+      const x = randn([16, 64, 56, 56], { seed: 3 });
+      const w = randn([64, 64, 3, 3], { seed: 4 });
+      return {
+        call: () => {
+          conv2d(x, w, { padding: 1 }).dispose();
+        },
+        work: W3_FLOP / 1e9,
+      };
+    },
+  },
+  { id: 'W4', title: 'LeNet-5 batch-1 inference latency', unit: 'µs' },
+  {
+    id: 'W5',
+    title: 'sgemm 1024×1024×1024',
+    unit: 'GFLOP/s',
+    setup: () => {
+      const a = randn([W5_N, W5_N], { seed: 1 });
+      const b = randn([W5_N, W5_N], { seed: 2 });
+      return {
+        call: () => {
+          matmul(a, b).dispose();
+        },
+        work: (2 * W5_N ** 3) / 1e9,
+      };
+    },
+  },
+];
+
+/** Repetitions of ≥ minSeconds each: rates in work units per second. */
+function measure(call: () => void, work: number, reps = 5, minSeconds = 0.2): number[] {
+  // warm-up: a few calls and at least 0.3 s
+  const w0 = performance.now();
+  for (let i = 0; i < 3 || performance.now() - w0 < 300; i++) call();
+  const rates: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    let n = 0;
+    const t0 = performance.now();
+    let dt = 0;
+    do {
+      call();
+      n++;
+      dt = (performance.now() - t0) / 1000;
+    } while (dt < minSeconds);
+    rates.push((n * work) / dt);
+  }
+  return rates;
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const ti = args.indexOf('--threads');
+  const threadList = ti >= 0 ? [Number(args[ti + 1])] : [...new Set([1, availableParallelism()])];
+  if (threadList.some((t) => !Number.isInteger(t) || t < 1))
+    throw new Error('--threads needs a positive integer');
+  const ids = args
+    .filter((a, i) => /^W\d$/i.test(a) && args[i - 1] !== '--threads')
+    .map((a) => a.toUpperCase());
+  const chosen = ids.length ? workloads.filter((w) => ids.includes(w.id)) : workloads;
+  const results: Result[] = [];
+  for (const w of chosen) {
+    if (!w.setup) {
+      if (json) console.log(JSON.stringify({ workload: w.id, unit: w.unit, error: 'not yet implemented' }));
+      else console.log(`${w.id}  ${w.title}: not yet implemented`);
+      continue;
+    }
+    const { call, work } = noGrad(w.setup);
+    for (const t of threadList) {
+      setThreads(t);
+      const rates = noGrad(() => measure(call, work));
+      const r: Result = {
+        workload: w.id,
+        threads: getThreads(),
+        unit: w.unit,
+        median: round(median(rates)),
+        min: round(Math.min(...rates)),
+        max: round(Math.max(...rates)),
+      };
+      results.push(r);
+      if (json) console.log(JSON.stringify(r));
+    }
+  }
+  if (!json && results.length) {
+    console.log('');
+    console.log('workload  threads  unit        median      min      max');
+    for (const r of results)
+      console.log(
+        `${r.workload.padEnd(8)}  ${String(r.threads).padStart(7)}  ${r.unit.padEnd(8)}  ${fmt(r.median)}  ${fmt(r.min)}  ${fmt(r.max)}`,
+      );
+  }
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
+const fmt = (v: number) => v.toFixed(1).padStart(7);
+
+main();
+
+export type { Tensor };

@@ -1,0 +1,84 @@
+// The thread pool: identical results at any thread count, a dying worker surfaces as a StrataError
+// (never a hang) and the pool comes back, a trapping kernel is an error on any thread, the one-thread
+// mode without shared memory gives the same results, and workers never keep a process alive.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { getThreads, setThreads, wasmRuntime } from '../../src/backends/wasm/index.js';
+import { conv2d, matmul, randn, StrataError, setBackend } from '../../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function child(env: Record<string, string>) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, '_child.ts')], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `child exited with ${r.status} (signal ${r.signal}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+}
+
+describe('thread pool', () => {
+  test('results are bitwise identical at 1 and 2 threads', () => {
+    setBackend('wasm');
+    const a = randn([300, 257], { seed: 1 });
+    const b = randn([257, 190], { seed: 2 });
+    const x = randn([3, 16, 20, 19], { seed: 3 });
+    const w = randn([24, 16, 3, 3], { seed: 4 });
+    const run = () => [
+      matmul(a, b).data(),
+      conv2d(x, w, { padding: 1 }).data(),
+      conv2d(x.slice([0], [1]), w).data(),
+    ];
+    setThreads(1);
+    const one = run();
+    setThreads(2);
+    assert.equal(getThreads(), 2);
+    const two = run();
+    one.forEach((o, i) => {
+      assert.deepEqual(Array.from(two[i]), Array.from(o), `output ${i}`);
+    });
+  });
+
+  test('a worker that dies is a StrataError, and the pool restarts', () => {
+    setBackend('wasm');
+    setThreads(2);
+    const a = randn([256, 256], { seed: 5 });
+    const want = Array.from(matmul(a, a).data());
+    wasmRuntime().killWorkerOnNextJob(1);
+    assert.throws(
+      () => matmul(a, a),
+      (e: unknown) => e instanceof StrataError && /worker thread 1 died/.test(e.message),
+    );
+    // the next op runs on a fresh pool, on both threads again
+    assert.equal(getThreads(), 2);
+    assert.deepEqual(Array.from(matmul(a, a).data()), want);
+  });
+
+  test('a kernel that traps is a StrataError on the calling thread and on a worker', () => {
+    setThreads(2);
+    assert.throws(() => wasmRuntime().trapTest(1), /trapped/);
+    assert.throws(() => wasmRuntime().trapTest(2), /trapped on worker thread 1/);
+    // and the pool still works
+    const a = randn([200, 200], { seed: 6 });
+    assert.equal(matmul(a, a).shape[0], 200);
+  });
+
+  test('without shared memory: one thread, same results', () => {
+    const shared = child({ STRATA_THREADS: '2' });
+    const single = child({ STRATA_WASM_SHARED: '0', STRATA_THREADS: '2' });
+    assert.equal(shared.threads, 2);
+    assert.equal(single.threads, 1);
+    assert.deepEqual(single.matmul, shared.matmul);
+    assert.deepEqual(single.conv, shared.conv);
+    assert.equal(single.sum, shared.sum);
+  });
+
+  test('setThreads validates its argument', () => {
+    assert.throws(() => setThreads(0), /setThreads: the thread count must be a positive integer/);
+    assert.throws(() => setThreads(1.5), /positive integer/);
+  });
+});
