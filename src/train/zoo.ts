@@ -4,6 +4,7 @@ import { BatchNormalization } from '../layers/normalization.js';
 import { Conv2D } from '../layers/conv.js';
 import { Dense, ImageInput } from '../layers/core.js';
 import { Dropout } from '../layers/dropout.js';
+import type { Initializer } from '../layers/init.js';
 import { ClassificationOutput } from '../layers/output.js';
 import { MaxPool2D } from '../layers/pool.js';
 import { Sequential } from '../models/sequential.js';
@@ -22,29 +23,50 @@ export interface ZooOptions {
  * convolution 3×3 (16) → batch normalization → ReLU → max pooling 2×2 → convolution 3×3 (32) → batch
  * normalization → ReLU → max pooling 2×2 → dropout 0.25 → fully connected 64 → ReLU → dropout 0.5 →
  * fully connected (classes) → softmax classification output. Convolutions have no bias (the batch
- * normalization right after has one). About 110k parameters for 28×28 digits.
+ * normalization right after has one). About 106k parameters for 28×28 digits.
+ *
+ * Weights start as PyTorch's defaults, uniform in ±1/√fanIn, rather than the layers' He default (√6 times
+ * wider): with batch normalization the effective step shrinks as weights grow, and on these digits the
+ * wider start cost about two epochs of the 12 (measured in both Strata and PyTorch).
  */
 export function digitsCnn(
   opts: ZooOptions & { filters?: [number, number]; hidden?: number } = {},
 ): Sequential {
   const [f1, f2] = opts.filters ?? [16, 32];
+  const hidden = opts.hidden ?? 64;
   const numClasses = opts.numClasses ?? opts.classNames?.length ?? 10;
+  const [c, h, w] = opts.inputShape ?? [1, 28, 28];
+  const flat = f2 * Math.floor(Math.floor(h / 2) / 2) * Math.floor(Math.floor(w / 2) / 2);
   return new Sequential(
     [
-      new ImageInput({ name: 'input', shape: opts.inputShape ?? [1, 28, 28], normalization: 'zscore' }),
-      new Conv2D({ name: 'conv1', filters: f1, kernelSize: 3, padding: 'same', bias: false }),
+      new ImageInput({ name: 'input', shape: [c, h, w], normalization: 'zscore' }),
+      new Conv2D({
+        name: 'conv1',
+        filters: f1,
+        kernelSize: 3,
+        padding: 'same',
+        bias: false,
+        weightInit: small(c * 9),
+      }),
       new BatchNormalization({ name: 'bn1' }),
       new ReLU({ name: 'relu1' }),
       new MaxPool2D({ name: 'pool1', kernelSize: 2 }),
-      new Conv2D({ name: 'conv2', filters: f2, kernelSize: 3, padding: 'same', bias: false }),
+      new Conv2D({
+        name: 'conv2',
+        filters: f2,
+        kernelSize: 3,
+        padding: 'same',
+        bias: false,
+        weightInit: small(f1 * 9),
+      }),
       new BatchNormalization({ name: 'bn2' }),
       new ReLU({ name: 'relu2' }),
       new MaxPool2D({ name: 'pool2', kernelSize: 2 }),
       new Dropout({ name: 'drop1', probability: 0.25 }),
-      new Dense({ name: 'fc1', units: opts.hidden ?? 64 }),
+      new Dense({ name: 'fc1', units: hidden, weightInit: small(flat) }),
       new ReLU({ name: 'relu3' }),
       new Dropout({ name: 'drop2', probability: 0.5 }),
-      new Dense({ name: 'fc2', units: numClasses }),
+      new Dense({ name: 'fc2', units: numClasses, weightInit: small(hidden) }),
       new ClassificationOutput({ name: 'output', classes: opts.classNames }),
     ],
     { name: 'digits-cnn' },
@@ -76,6 +98,12 @@ export function lenet(opts: ZooOptions = {}): Sequential {
     ],
     { name: 'lenet' },
   );
+}
+
+/** PyTorch's default initialization of conv and linear weights: uniform in ±1/√fanIn. */
+function small(fanIn: number): Initializer {
+  const b = 1 / Math.sqrt(fanIn);
+  return { uniform: [-b, b] };
 }
 
 export const builtinModels = { 'digits-cnn': digitsCnn, lenet } as const;
