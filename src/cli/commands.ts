@@ -17,6 +17,7 @@ import { type Callback, LearningRateScheduler, ModelCheckpoint } from '../train/
 import { evaluate, fit } from '../train/fit.js';
 import { formatConfusionMatrix } from '../train/metrics.js';
 import { builtinModel, builtinModels } from '../train/zoo.js';
+import { writeReport } from '../viz/report.js';
 
 /** Where the commands write: the process's streams, or (in tests) anything with write(). */
 export interface Io {
@@ -146,6 +147,8 @@ export interface TrainOptions extends DataOptions {
   out: string;
   json?: boolean;
   progress: boolean;
+  /** Write <out>/report.html after saving (default true; --no-report). */
+  report?: boolean;
   checkpoints?: boolean;
   resume?: string;
 }
@@ -221,6 +224,25 @@ export function train(o: TrainOptions, info: { backend: string; threads: number 
     },
   });
   log(`saved ${paths.config} and ${paths.weights}`);
+  if (o.report !== false) {
+    // The report: the first held-out example through every layer, the curves, the confusion matrix.
+    const per = test.shape.reduce((a, b) => a * b, 1);
+    const report = writeReport(model, {
+      history: r.history,
+      confusion: e.confusion,
+      sample: { x: test.x.slice(0, per), label: test.y[0] },
+      classNames: data.classNames,
+      outDir: o.out,
+      facts: {
+        'held-out accuracy': pct(e.accuracy),
+        'held-out examples': test.y.length,
+        epochs: r.epochs,
+        'training time': `${r.seconds.toFixed(1)} s (${info.backend}, ${info.threads} thread(s))`,
+        seed: o.seed,
+      },
+    });
+    log(`wrote ${report}`);
+  }
   if (o.json)
     io.stdout.write(
       `${JSON.stringify({ testAccuracy: e.accuracy, epochs: r.epochs, seconds: Number(r.seconds.toFixed(3)) })}\n`,

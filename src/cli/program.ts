@@ -14,6 +14,7 @@ import {
   train,
 } from './commands.js';
 import { demo } from './demo.js';
+import { addVizCommands } from '../viz/cli.js';
 
 /** Picks the backend and thread count; returns what is in use (for the log and model.json). */
 function setup(o: { backend?: string; threads?: string }): { backend: string; threads: number } {
@@ -78,6 +79,7 @@ export function makeProgram(io: Io = processIo): Command {
     .option('--checkpoints', 'save checkpoints (last and best) into <out>/checkpoints every epoch')
     .option('--resume <checkpoint>', 'continue training from a checkpoint file (same seed and batch size)')
     .option('--no-progress', 'no progress bar')
+    .option('--no-report', 'do not write <out>/report.html (feature maps, curves, confusion matrix)')
     .option(
       '--json',
       'end with one JSON line {"testAccuracy","epochs","seconds"} on stdout (the rest on stderr)',
@@ -141,6 +143,7 @@ export function makeProgram(io: Io = processIo): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
+  addVizCommands(program, io);
   return program;
 }
 

@@ -91,7 +91,7 @@ export const vanishingGradient: Experiment = {
   id: 'activation-vanishing',
   layer: 'activation',
   claim: 'Sigmoid and tanh make gradients vanish in deep stacks; ReLU keeps them flowing.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const seed = o.seed ?? 0;
     const depth = o.small ? 8 : 12;
@@ -239,7 +239,7 @@ export const dyingRelu: Experiment = {
   layer: 'activation',
   claim:
     'At a high learning rate many ReLU units die (output zero for every input); leaky ReLU and ELU avoid it.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const seed = o.seed ?? 0;
     const nTrain = o.small ? 400 : 2000;

@@ -62,7 +62,7 @@ export interface Experiment {
   id: string;
   layer: string;
   claim: string;
-  run(opts: RunOptions): Promise<ExperimentResult>;
+  run(opts: RunOptions): ExperimentResult;
 }
 
 let digitsCache: Dataset | null = null;

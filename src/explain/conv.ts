@@ -77,7 +77,7 @@ export const convLocates: Experiment = {
   layer: 'convolution',
   claim:
     'A convolution layer’s feature maps locate features: when the pattern moves, the peak response moves with it.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const seed = o.seed ?? 0;
     const nDigits = o.small ? 8 : 60;

@@ -55,7 +55,7 @@ export const dropoutGap: Experiment = {
   id: 'dropout-gap',
   layer: 'dropout',
   claim: 'Dropout reduces overfitting: the gap between training and held-out accuracy shrinks.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const seed = o.seed ?? 0;
     const nTrain = o.small ? 200 : 500;

@@ -114,7 +114,7 @@ export const batchNormSpeed: Experiment = {
   id: 'normalization-batchnorm',
   layer: 'normalization',
   claim: 'Batch normalization makes training converge faster.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const seed = o.seed ?? 0;
     const nTrain = o.small ? 500 : 2000;
@@ -253,7 +253,7 @@ export const inputZscore: Experiment = {
   id: 'normalization-input',
   layer: 'normalization',
   claim: 'Normalizing the input (z-score) makes training converge faster than raw pixel values.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const seed = o.seed ?? 0;
     const nTrain = o.small ? 500 : 2000;

@@ -104,7 +104,7 @@ export const poolingInvariance: Experiment = {
   layer: 'pooling',
   claim:
     'Pooling makes the network less sensitive to where a feature is: small shifts change the pooled output less.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const seed = o.seed ?? 0;
     const n = o.small ? 16 : 200;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { renderChart } from '../viz/charts.js';
+import { renderChartsSync } from '../viz/charts.js';
 import { escapeXml } from '../viz/render.js';
 import { dyingRelu, vanishingGradient } from './activation.js';
 import type { Experiment, ExperimentResult, RunOptions } from './common.js';
@@ -84,18 +84,24 @@ export function experimentsFor(layer: string): Experiment[] {
 }
 
 /** Runs experiments one after another; renders their charts to figures unless `figures` is false. */
-export async function runExperiments(
+export function runExperiments(
   list: readonly Experiment[],
   opts: RunOptions & { onResult?: (r: ExperimentResult) => void } = {},
-): Promise<ExperimentResult[]> {
+): ExperimentResult[] {
   const out: ExperimentResult[] = [];
   for (const e of list) {
-    const r = await e.run(opts);
-    if (opts.figures !== false)
-      for (const c of r.charts ?? []) {
-        const { svg, png } = await renderChart(c.spec);
-        r.figures.push({ name: c.name, title: String(c.spec.title ?? c.name), png, svg });
-      }
+    const r = e.run(opts);
+    if (opts.figures !== false) {
+      const charts = r.charts ?? [];
+      renderChartsSync(charts.map((c) => c.spec)).forEach(({ svg, png }, i) => {
+        r.figures.push({
+          name: charts[i].name,
+          title: String(charts[i].spec.title ?? charts[i].name),
+          png,
+          svg,
+        });
+      });
+    }
     opts.onResult?.(r);
     out.push(r);
   }
@@ -215,16 +221,13 @@ export interface ExplainCommandOptions {
 }
 
 /** `strata explain <layer>` / `strata explain --all`. */
-export async function explainCommand(
-  layer: string | undefined,
-  o: ExplainCommandOptions,
-): Promise<ExperimentResult[]> {
+export function explainCommand(layer: string | undefined, o: ExplainCommandOptions): ExperimentResult[] {
   if (!layer && !o.all) throw new StrataError('explain', `name a layer (${LAYERS.join(', ')}) or give --all`);
   if (layer && o.all) throw new StrataError('explain', 'give a layer or --all, not both');
   const list = o.all ? EXPERIMENTS : experimentsFor(layer!);
   const out = o.out ?? join('strata-out', 'explain');
   const print = o.print ?? ((s: string) => process.stdout.write(`${s}\n`));
-  const results = await runExperiments(list, {
+  const results = runExperiments(list, {
     seed: o.seed ?? 0,
     small: o.small,
     figures: true,

@@ -113,7 +113,7 @@ export const cropShapes: Experiment = {
   layer: 'crop',
   claim:
     'A crop layer cuts a window out of each feature map: the spatial size shrinks and the values inside are kept unchanged.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const d = oneDigit(o.seed ?? 0);
     const x = fromTypedArray(d, [1, 1, 28, 28]);
@@ -182,7 +182,7 @@ export const resizeShapes: Experiment = {
   layer: 'resize',
   claim:
     'A resize layer changes the spatial size by interpolation: nearest-neighbour upsampling copies values, downsampling loses detail.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const d = oneDigit(o.seed ?? 0);
     const x = fromTypedArray(d, [1, 1, 28, 28]);
@@ -273,7 +273,7 @@ export const unpoolShapes: Experiment = {
   layer: 'unpooling',
   claim:
     'Max-unpooling undoes the size change of max pooling: each maximum goes back to where it came from, every other position is zero.',
-  async run(o: RunOptions): Promise<ExperimentResult> {
+  run(o: RunOptions): ExperimentResult {
     const t0 = performance.now();
     const d = oneDigit(o.seed ?? 0);
     const x = fromTypedArray(d, [1, 1, 28, 28]);

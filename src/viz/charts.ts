@@ -1,3 +1,5 @@
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { StrataError } from '../core/errors.js';
 import { svgToPng } from './render.js';
 
 /**
@@ -16,17 +18,20 @@ const CONFIG = {
   title: { fontSize: 14, anchor: 'start' },
 };
 
-/** The SVG text of a vega-lite spec. */
-export async function chartSvg(spec: ChartSpec): Promise<string> {
-  const full = {
+/** The spec with our defaults (schema, white background, fonts, sizes). */
+export function fullSpec(spec: ChartSpec): ChartSpec {
+  return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
     config: CONFIG,
     ...spec,
   };
-  // Loaded on first use: vega takes about 0.3 s to import, which `import 'strata'` should not pay.
+}
+
+/** The SVG text of a vega-lite spec (in this thread; vega is loaded on first use, about 0.3 s). */
+export async function chartSvg(spec: ChartSpec): Promise<string> {
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
-  const compiled = vl.compile(full as Parameters<typeof vl.compile>[0]).spec;
+  const compiled = vl.compile(fullSpec(spec) as Parameters<typeof vl.compile>[0]).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -39,6 +44,83 @@ export async function chartSvg(spec: ChartSpec): Promise<string> {
 export async function renderChart(spec: ChartSpec, zoom = 2): Promise<{ svg: string; png: Uint8Array }> {
   const svg = await chartSvg(spec);
   return { svg, png: svgToPng(svg, zoom) };
+}
+
+// Vega renders SVG only asynchronously. The synchronous versions below hand the specs to a worker
+// thread (created once, unref'd so it never holds the process open) and block on Atomics.wait until the
+// SVG comes back, so that synchronous code — the training command, the report — can draw charts.
+const WORKER = `
+const { workerData } = require('node:worker_threads');
+const { port, flag, vegaUrl, vlUrl } = workerData;
+const done = new Int32Array(flag);
+const libs = Promise.all([import(vegaUrl), import(vlUrl)]);
+port.on('message', async (specs) => {
+  let reply;
+  try {
+    const [vega, vl] = await libs;
+    const svgs = [];
+    for (const s of specs) {
+      const view = new vega.View(vega.parse(vl.compile(s).spec), { renderer: 'none' });
+      try { svgs.push(await view.toSVG()); } finally { view.finalize(); }
+    }
+    reply = { svgs };
+  } catch (e) {
+    reply = { error: String((e && e.stack) || e) };
+  }
+  port.postMessage(reply);
+  Atomics.store(done, 0, 1);
+  Atomics.notify(done, 0);
+});
+`;
+
+interface SyncRenderer {
+  port: MessagePort;
+  flag: Int32Array;
+}
+let renderer: SyncRenderer | null = null;
+
+function syncRenderer(): SyncRenderer {
+  if (renderer) return renderer;
+  const { port1, port2 } = new MessageChannel();
+  const sab = new SharedArrayBuffer(4);
+  const w = new Worker(WORKER, {
+    eval: true,
+    workerData: {
+      port: port2,
+      flag: sab,
+      vegaUrl: import.meta.resolve('vega'),
+      vlUrl: import.meta.resolve('vega-lite'),
+    },
+    transferList: [port2],
+  });
+  w.unref();
+  port1.unref();
+  w.on('error', () => {
+    renderer = null;
+  });
+  renderer = { port: port1, flag: new Int32Array(sab) };
+  return renderer;
+}
+
+/** The SVG texts of vega-lite specs, synchronously (see above). */
+export function chartSvgsSync(specs: readonly ChartSpec[], timeoutMs = 120_000): string[] {
+  if (specs.length === 0) return [];
+  const r = syncRenderer();
+  Atomics.store(r.flag, 0, 0);
+  r.port.postMessage(specs.map(fullSpec));
+  if (Atomics.wait(r.flag, 0, 0, timeoutMs) === 'timed-out') {
+    renderer = null;
+    throw new StrataError('chart', `vega did not answer within ${timeoutMs / 1000} s`);
+  }
+  const msg = receiveMessageOnPort(r.port)?.message as { svgs?: string[]; error?: string } | undefined;
+  if (!msg) throw new StrataError('chart', 'the chart worker sent no answer');
+  if (msg.error) throw new StrataError('chart', msg.error);
+  return msg.svgs!;
+}
+
+/** SVG and PNG of each spec, synchronously. */
+export function renderChartsSync(specs: readonly ChartSpec[], zoom = 2): { svg: string; png: Uint8Array }[] {
+  return chartSvgsSync(specs).map((svg) => ({ svg, png: svgToPng(svg, zoom) }));
 }
 
 /** One epoch's numbers as the training loop logs them (src/train EpochLogs). */

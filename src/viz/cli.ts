@@ -2,20 +2,16 @@ import type { Command } from 'commander';
 import { explainCommand, LAYERS } from '../explain/run.js';
 import { visualize } from './visualize.js';
 
-/** Runs an async command body; errors print as `strata: message` with exit code 1 (works under parse and parseAsync). */
-function guarded<A extends unknown[]>(f: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
-  return async (...a: A) => {
-    try {
-      await f(...a);
-    } catch (e) {
-      process.stderr.write(`strata: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    }
-  };
+/** Where the commands write (the CLI's io: process streams, or test sinks). */
+export interface VizIo {
+  stdout: { write(s: string): unknown };
 }
 
-/** Adds `strata visualize` and `strata explain` to the command-line program. */
-export function addVizCommands(program: Command): void {
+const processOut: VizIo = { stdout: process.stdout };
+
+/** Adds `strata visualize` and `strata explain` to the command-line program (both run synchronously). */
+export function addVizCommands(program: Command, io: VizIo = processOut): void {
+  const print = (s: string) => io.stdout.write(`${s}\n`);
   program
     .command('visualize')
     .description(
@@ -26,19 +22,17 @@ export function addVizCommands(program: Command): void {
     .option('--out <dir>', 'folder for the pictures', 'strata-out/visualize')
     .option('--invert', 'use 1 − value (dark digit on a light background)', false)
     .option('--json', 'print the prediction and the files as JSON', false)
-    .action(
-      guarded(async (model: string, image: string, o: { out: string; invert: boolean; json: boolean }) => {
-        const r = await visualize(model, image, { out: o.out, invert: o.invert });
-        if (o.json) {
-          console.log(JSON.stringify(r));
-          return;
-        }
-        console.log(
-          `prediction: ${r.className} (${(100 * r.probabilities[r.predicted]).toFixed(2)} %)${r.label !== undefined ? `, true class ${r.label}` : ''}`,
-        );
-        for (const f of r.files) console.log(`wrote ${f}`);
-      }),
-    );
+    .action((model: string, image: string, o: { out: string; invert: boolean; json: boolean }) => {
+      const r = visualize(model, image, { out: o.out, invert: o.invert });
+      if (o.json) {
+        print(JSON.stringify(r));
+        return;
+      }
+      print(
+        `prediction: ${r.className} (${(100 * r.probabilities[r.predicted]).toFixed(2)} %)${r.label !== undefined ? `, true class ${r.label}` : ''}`,
+      );
+      for (const f of r.files) print(`wrote ${f}`);
+    });
 
   program
     .command('explain')
@@ -50,13 +44,11 @@ export function addVizCommands(program: Command): void {
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
     .option('--small', 'reduced sizes (quick check)', false)
     .action(
-      guarded(
-        async (
-          layer: string | undefined,
-          o: { all: boolean; json: boolean; out: string; seed: number; small: boolean },
-        ) => {
-          await explainCommand(layer, o);
-        },
-      ),
+      (
+        layer: string | undefined,
+        o: { all: boolean; json: boolean; out: string; seed: number; small: boolean },
+      ) => {
+        explainCommand(layer, { ...o, print });
+      },
     );
 }

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import type { Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Model } from '../models/model.js';
-import { type CurvePoint, chartSvg, confusionSpec, curvesSpec, probabilitiesSpec } from './charts.js';
+import {
+  type ChartSpec,
+  type CurvePoint,
+  chartSvgsSync,
+  confusionSpec,
+  curvesSpec,
+  probabilitiesSpec,
+} from './charts.js';
 import { argmaxOf, convFilters, featureMaps } from './featuremaps.js';
 import { encodeRaster } from './png.js';
 import { formatValue, pictureGrid, shapeText } from './pictures.js';
@@ -63,14 +70,19 @@ function svgImg(svg: string, alt: string): string {
 }
 
 /** The report's HTML text (see writeReport). */
-export async function reportHtml(
-  model: Model,
-  opts: Omit<ReportOptions, 'outDir' | 'fileName'>,
-): Promise<string> {
+export function reportHtml(model: Model, opts: Omit<ReportOptions, 'outDir' | 'fileName'>): string {
   const sample: ReportSample = opts.sample instanceof Float32Array ? { x: opts.sample } : opts.sample;
   const fm = featureMaps(model, sample.x);
   const names = opts.classNames ?? Array.from(fm.output, (_, i) => String(i));
   const pred = argmaxOf(fm.output);
+  // Every chart in one round trip to the renderer.
+  const specs: ChartSpec[] = [probabilitiesSpec(fm.output, names)];
+  if (opts.history?.length) specs.push(curvesSpec(opts.history));
+  if (opts.confusion?.length) specs.push(confusionSpec(opts.confusion, names));
+  const svgs = chartSvgsSync(specs);
+  const probSvg = svgs[0];
+  const curvesSvg = opts.history?.length ? svgs[1] : '';
+  const confusionSvg = opts.confusion?.length ? svgs[svgs.length - 1] : '';
   const title = opts.title ?? `Strata report: ${model.name}`;
   const parts: string[] = [];
   parts.push(`<h1>${escapeXml(title)}</h1>`);
@@ -97,7 +109,6 @@ export async function reportHtml(
         `<tr class="${i === pred ? 'best' : ''}"><td>${escapeXml(names[i] ?? String(i))}</td><td>${(100 * p).toFixed(2)} %</td></tr>`,
     )
     .join('');
-  const probSvg = await chartSvg(probabilitiesSpec(fm.output, names));
   parts.push('<div class="row">');
   parts.push(
     `<section id="input"><h2>The input</h2>${pngImg(inputPng, 'input example')}<p class="meta">${shapeText(fm.input.shape)}${sample.label !== undefined ? ` · true class ${escapeXml(names[sample.label] ?? String(sample.label))}` : ''}</p></section>`,
@@ -130,7 +141,7 @@ export async function reportHtml(
   parts.push('</section>');
 
   parts.push('<section id="curves"><h2>Training curves</h2>');
-  if (opts.history?.length) parts.push(svgImg(await chartSvg(curvesSpec(opts.history)), 'training curves'));
+  if (opts.history?.length) parts.push(svgImg(curvesSvg, 'training curves'));
   else parts.push('<p class="meta">No training history was given.</p>');
   parts.push('</section><section id="confusion"><h2>Confusion matrix (held-out data)</h2>');
   if (opts.confusion?.length) {
@@ -140,7 +151,7 @@ export async function reportHtml(
     parts.push(
       `<p class="meta">${right} of ${total} correct (${((100 * right) / (total || 1)).toFixed(2)} %)</p>`,
     );
-    parts.push(svgImg(await chartSvg(confusionSpec(cm, names)), 'confusion matrix'));
+    parts.push(svgImg(confusionSvg, 'confusion matrix'));
   } else parts.push('<p class="meta">No confusion matrix was given.</p>');
   parts.push(
     `</section><section id="summary"><h2>The network</h2><pre>${escapeXml(model.summary())}</pre></section>`,
@@ -150,8 +161,8 @@ export async function reportHtml(
 }
 
 /** Writes `report.html` (self-contained) into `opts.outDir`; returns its path. */
-export async function writeReport(model: Model, opts: ReportOptions): Promise<string> {
-  const html = await reportHtml(model, opts);
+export function writeReport(model: Model, opts: ReportOptions): string {
+  const html = reportHtml(model, opts);
   mkdirSync(opts.outDir, { recursive: true });
   const path = join(opts.outDir, opts.fileName ?? 'report.html');
   writeFileAtomic(path, html);

@@ -6,7 +6,14 @@ import { readImage } from '../data/images.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model.js';
 import type { Model } from '../models/model.js';
-import { type CurvePoint, confusionSpec, curvesSpec, probabilitiesSpec, renderChart } from './charts.js';
+import {
+  type ChartSpec,
+  type CurvePoint,
+  confusionSpec,
+  curvesSpec,
+  probabilitiesSpec,
+  renderChartsSync,
+} from './charts.js';
 import { argmaxOf, convFilters, featureMaps } from './featuremaps.js';
 import { encodeRaster } from './png.js';
 import { featureMapsPng, filtersPng, layerPng } from './pictures.js';
@@ -94,11 +101,11 @@ export function findTrainingRecords(
 }
 
 /** Writes every picture of `model` for one input into `opts.out`. */
-export async function visualizeModel(
+export function visualizeModel(
   model: Model,
   input: { x: Float32Array; label?: number },
   opts: VisualizeOptions & { classNames?: readonly string[] },
-): Promise<VisualizeResult> {
+): VisualizeResult {
   const out = opts.out;
   mkdirSync(out, { recursive: true });
   const files: string[] = [];
@@ -122,19 +129,15 @@ export async function visualizeModel(
   });
   for (const f of convFilters(model)) put(`filters/${f.layer}.png`, filtersPng(f));
   const pred = argmaxOf(fm.output);
-  const probs = await renderChart(probabilitiesSpec(fm.output, names, `Prediction: ${names[pred]}`));
-  put('probabilities.svg', probs.svg);
-  put('probabilities.png', probs.png);
-  if (opts.history?.length) {
-    const c = await renderChart(curvesSpec(opts.history));
-    put('curves.svg', c.svg);
-    put('curves.png', c.png);
-  }
-  if (opts.confusion?.length) {
-    const c = await renderChart(confusionSpec(opts.confusion, names));
-    put('confusion.svg', c.svg);
-    put('confusion.png', c.png);
-  }
+  const charts: [string, ChartSpec][] = [
+    ['probabilities', probabilitiesSpec(fm.output, names, `Prediction: ${names[pred]}`)],
+  ];
+  if (opts.history?.length) charts.push(['curves', curvesSpec(opts.history)]);
+  if (opts.confusion?.length) charts.push(['confusion', confusionSpec(opts.confusion, names)]);
+  renderChartsSync(charts.map((c) => c[1])).forEach(({ svg, png }, i) => {
+    put(`${charts[i][0]}.svg`, svg);
+    put(`${charts[i][0]}.png`, png);
+  });
   return {
     files,
     predicted: pred,
@@ -145,11 +148,7 @@ export async function visualizeModel(
 }
 
 /** `strata visualize`: loads the model and the input, writes the pictures. */
-export async function visualize(
-  modelPath: string,
-  image: string,
-  opts: VisualizeOptions,
-): Promise<VisualizeResult> {
+export function visualize(modelPath: string, image: string, opts: VisualizeOptions): VisualizeResult {
   const { model, classNames, metadata } = loadModel(modelPath);
   const ex = loadExample(image, model.inputShapes[0]);
   const rec = findTrainingRecords(modelPath, metadata);
