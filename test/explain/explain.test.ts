@@ -118,7 +118,12 @@ test('strata explain: plots and --json for one layer, one HTML page for --all (r
   const out = join(dir, 'one');
   let text = '';
   const code = runCli(['explain', 'pooling', '--small', '--json', '--out', out], {
-    stdout: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream,
+    stdout: {
+      write: (s: string) => {
+        text += s;
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream,
     stderr: process.stderr,
   });
   assert.equal(code, 0);

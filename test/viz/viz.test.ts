@@ -206,7 +206,12 @@ test('strata visualize: pictures of a saved model for a bundled digit, through t
   assert.deepEqual([input.width, input.height], [224, 224]);
   let text = '';
   const code = runCli(['visualize', mdir, 'mnist:3', '--out', join(dir, 'vis2'), '--json'], {
-    stdout: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream,
+    stdout: {
+      write: (s: string) => {
+        text += s;
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream,
     stderr: process.stderr,
   });
   assert.equal(code, 0);
