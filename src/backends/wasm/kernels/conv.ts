@@ -7,7 +7,10 @@
 // Parameter block: 0 N, 1 C, 2 F, 3 G, 4..6 S, 7..9 K, 10..12 O, 13..15 stride, 16..18 padBegin,
 // 19..21 dilation, 22 first input, 23 second input, 24 output, 25 split (0: (n, g) units per thread,
 // 1: column panels).
-import { KC, MC, MR, NC, NR, SCR_A, SCR_B, SCR_USER, macro, packA } from './gemm';
+import { KC, MC, MR, NR, SCR_A, SCR_B, SCR_USER, SCR_W, SCR_W_BYTES, balanced, macro, packA } from './gemm';
+
+/** N block of the convolution products: the gathered B block (KC×NCV) stays in L2. */
+const NCV: i32 = 512;
 import { pi, scratch, share } from './common';
 
 // ---- geometry of the current call (per instance, so per thread)
@@ -51,8 +54,96 @@ let gDiv0: i32 = 1, gDiv1: i32 = 1, gDiv2: i32 = 1;
 
 const LANES: v128 = i32x4(0, 1, 2, 3);
 
-/** Packs rows [k0, k0+kc) × columns [j0, j0+nc) of the gathered matrix; `src` is channel 0's plane. */
+/**
+ * Packs rows [k0, k0+kc) × columns [j0, j0+nc) of the gathered matrix; `src` is channel 0's plane.
+ * Fast path (no stride grid to test, unit step along the row): per-row tables of the tap offsets,
+ * then two (possibly masked) vector loads per row for a panel of eight positions on one grid row.
+ */
 function packGather(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, ncols: i32): void {
+  if (gDiv0 != 1 || gDiv1 != 1 || gDiv2 != 1 || gMul2 != 1) {
+    packGatherGeneric(dst, src, k0, kc, j0, nc, ncols);
+    return;
+  }
+  const T0 = gT0, T1 = gT1, T2 = gT2;
+  const U1 = gU1, U2 = gU2;
+  const plane = T0 * T1 * T2;
+  // tables (SCR_USER): per row k: source offset of the tap, and the tap's shift along each axis
+  const tab = scratch() + SCR_USER + 256;
+  {
+    let k2 = k0 % K2;
+    let t = k0 / K2;
+    let k1 = t % K1;
+    t /= K1;
+    let kk0 = t % K0;
+    let ch = t / K0;
+    for (let k = 0; k < kc; k++) {
+      const e = tab + (<usize>k << 4);
+      const s0 = kk0 * gTap0;
+      const s1 = k1 * gTap1;
+      const s2 = k2 * gTap2;
+      store<i32>(e, ch * plane + (s0 * T1 + s1) * T2 + s2);
+      store<i32>(e, s0, 4);
+      store<i32>(e, s1, 8);
+      store<i32>(e, s2, 12);
+      if (++k2 == K2) {
+        k2 = 0;
+        if (++k1 == K1) {
+          k1 = 0;
+          if (++kk0 == K0) {
+            kk0 = 0;
+            ch++;
+          }
+        }
+      }
+    }
+  }
+  const lim2 = i32x4.splat(T2);
+  const zero = i32x4.splat(0);
+  for (let jr = 0; jr < nc; jr += NR) {
+    const j = j0 + jr;
+    const cols = min(NR, ncols - j);
+    const u2 = j % U2;
+    if (cols < NR || u2 + NR > U2) {
+      packGatherGeneric(dst + (<usize>(jr * kc) << 2), src, k0, kc, j, NR, ncols);
+      continue;
+    }
+    const t = j / U2;
+    const b0 = (t / U1) * gMul0 - gOff0;
+    const b1 = (t % U1) * gMul1 - gOff1;
+    const b2 = u2 - gOff2;
+    const base = src + (<usize>((b0 * T1 + b1) * T2 + b2) << 2);
+    let q = dst + (<usize>(jr * kc) << 2);
+    let e = tab;
+    const end = tab + (<usize>kc << 4);
+    while (e < end) {
+      const i0 = b0 + load<i32>(e, 4);
+      const i1 = b1 + load<i32>(e, 8);
+      if (<u32>i0 < <u32>T0 && <u32>i1 < <u32>T1) {
+        const v2 = b2 + load<i32>(e, 12);
+        const r = base + (<usize>load<i32>(e) << 2);
+        if (v2 >= 0 && v2 + NR <= T2) {
+          v128.store(q, v128.load(r));
+          v128.store(q, v128.load(r, 16), 16);
+        } else if (v2 > -NR && v2 < T2) {
+          const idx = i32x4.add(i32x4.splat(v2), LANES);
+          v128.store(q, v128.and(v128.load(r), i32x4.lt_u(idx, lim2)));
+          v128.store(q, v128.and(v128.load(r, 16), i32x4.lt_u(i32x4.add(idx, i32x4.splat(4)), lim2)), 16);
+        } else {
+          v128.store(q, zero);
+          v128.store(q, zero, 16);
+        }
+      } else {
+        v128.store(q, zero);
+        v128.store(q, zero, 16);
+      }
+      q += 32;
+      e += 16;
+    }
+  }
+}
+
+/** Packs rows [k0, k0+kc) × columns [j0, j0+nc) of the gathered matrix; `src` is channel 0's plane. */
+function packGatherGeneric(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, ncols: i32): void {
   const plane = gT0 * gT1 * gT2;
   const lim2 = i32x4.splat(gT2);
   const tmp = scratch() + SCR_USER;
@@ -174,23 +265,52 @@ function packGather(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, 
   }
 }
 
-/** One product (M×ncols, K = rows of the gather) over columns [j0, j1), A read with strides. */
+/** Packs A (all M rows, every K block) into SCR_W: block p at p·Mpad·kcb·16 bytes. */
+function prepackA(a: usize, rsa: i32, csa: i32, M: i32, Kd: i32, kcb: i32, packAKind: i32): void {
+  const wp = scratch() + SCR_W;
+  const Mpad = (M + MR - 1) / MR * MR;
+  for (let pc = 0; pc < Kd; pc += kcb) {
+    const kc = min(kcb, Kd - pc);
+    const dst = wp + <usize>(pc / kcb) * <usize>(Mpad * kcb) * 16;
+    if (packAKind == 0) packA(dst, a, rsa, csa, 0, M, M, pc, kc);
+    else packWT(dst, a, 0, M, M, pc, kc);
+  }
+}
+
+/** Whether A of M rows and Kd columns fits pre-packed (pre-broadcast) in SCR_W. */
+@inline function fitsPrepacked(M: i32, Kd: i32): bool {
+  const Mpad = (M + MR - 1) / MR * MR;
+  return <u64>Mpad * <u64>Kd * 16 + <u64>Mpad * 16 * 4 <= <u64>SCR_W_BYTES;
+}
+
+/**
+ * One product (M×ncols, K = rows of the gather) over columns [j0, j1). A comes pre-packed from SCR_W
+ * when `prepacked` (see prepackA), else is packed per block (strided, or Wᵀ for packAKind 1).
+ */
 function gatherProduct(
   M: i32, Kd: i32, a: usize, rsa: i32, csa: i32, src: usize, c: usize, rsc: i32,
-  ncols: i32, j0: i32, j1: i32, packAKind: i32,
+  ncols: i32, j0: i32, j1: i32, packAKind: i32, prepacked: bool,
 ): void {
   const ap = scratch() + SCR_A;
   const bp = scratch() + SCR_B;
-  for (let jc = j0; jc < j1; jc += NC) {
-    const nc = min(NC, j1 - jc);
-    for (let pc = 0; pc < Kd; pc += KC) {
-      const kc = min(KC, Kd - pc);
+  const wp = scratch() + SCR_W;
+  const ncb = balanced(j1 - j0, NCV, NR);
+  const kcb = balanced(Kd, KC, 4);
+  const mcb = balanced(M, MC, MR);
+  const Mpad = (M + MR - 1) / MR * MR;
+  for (let jc = j0; jc < j1; jc += ncb) {
+    const nc = min(ncb, j1 - jc);
+    for (let pc = 0; pc < Kd; pc += kcb) {
+      const kc = min(kcb, Kd - pc);
       packGather(bp, src, pc, kc, jc, nc, ncols);
-      for (let ic = 0; ic < M; ic += MC) {
-        const mc = min(MC, M - ic);
-        if (packAKind == 0) packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
+      const blk = wp + <usize>(pc / kcb) * <usize>(Mpad * kcb) * 16;
+      for (let ic = 0; ic < M; ic += mcb) {
+        const mc = min(mcb, M - ic);
+        let pa = ap;
+        if (prepacked) pa = blk + (<usize>(ic * kc) << 4);
+        else if (packAKind == 0) packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
         else packWT(ap, a, ic, mc, M, pc, kc);
-        macro(ap, bp, mc, nc, kc, c + (<usize>(ic * rsc + jc) << 2), rsc, 1, pc > 0);
+        macro(pa, bp, mc, nc, kc, c + (<usize>(ic * rsc + jc) << 2), rsc, 1, pc > 0);
       }
     }
   }
@@ -252,13 +372,18 @@ export function convForward(p: usize, tid: i32, nt: i32): void {
     j0 = share(P, tid, nt, NR);
     j1 = share(P, tid + 1, nt, NR);
   }
+  if (j0 >= j1) return;
+  const pre = fitsPrepacked(Fg, Kd);
+  const kcb = balanced(Kd, KC, 4);
   for (let u = u0; u < u1; u++) {
-    const n = u / G;
-    const g = u % G;
+    // group-major, so that one group's packed weights serve all its images
+    const g = u / N;
+    const n = u % N;
     const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
     const wg = w + (<usize>(g * Fg * Kd) << 2);
     const yg = y + (<usize>((n * F + g * Fg) * P) << 2);
-    if (j0 < j1) gatherProduct(Fg, Kd, wg, Kd, 1, src, yg, P, P, j0, j1, 0);
+    if (pre && (u == u0 || n == 0)) prepackA(wg, Kd, 1, Fg, Kd, kcb, 0);
+    gatherProduct(Fg, Kd, wg, Kd, 1, src, yg, P, P, j0, j1, 0, pre);
   }
 }
 
@@ -291,13 +416,17 @@ export function convBackwardData(p: usize, tid: i32, nt: i32): void {
     j0 = share(Q, tid, nt, NR);
     j1 = share(Q, tid + 1, nt, NR);
   }
+  if (j0 >= j1) return;
+  const pre = fitsPrepacked(Cg, Kd);
+  const kcb = balanced(Kd, KC, 4);
   for (let u = u0; u < u1; u++) {
-    const n = u / G;
-    const g = u % G;
+    const g = u / N;
+    const n = u % N;
     const src = dy + (<usize>((n * F + g * Fg) * P) << 2);
     const wg = w + (<usize>(g * Fg * Cg * KK) << 2);
     const dxg = dx + (<usize>((n * C + g * Cg) * Q) << 2);
-    if (j0 < j1) gatherProduct(Cg, Kd, wg, 0, 0, src, dxg, Q, Q, j0, j1, 1);
+    if (pre && (u == u0 || n == 0)) prepackA(wg, 0, 0, Cg, Kd, kcb, 1);
+    gatherProduct(Cg, Kd, wg, 0, 0, src, dxg, Q, Q, j0, j1, 1, pre);
   }
 }
 
@@ -451,19 +580,22 @@ export function convBackwardFilter(p: usize, tid: i32, nt: i32): void {
   if (j0 >= j1) return;
   const ap = scratch() + SCR_A;
   const bp = scratch() + SCR_B;
+  const kcb = balanced(P, KC, 4);
+  const ncb = balanced(j1 - j0, NCV, NR);
+  const mcb = balanced(Fg, MC, MR);
   for (let g = g0; g < g1; g++) {
     const dwg = dw + (<usize>(g * Fg * Nd) << 2);
     let first = true;
     for (let n = 0; n < N; n++) {
       const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
       const dyg = dy + (<usize>((n * F + g * Fg) * P) << 2);
-      for (let pc = 0; pc < P; pc += KC) {
-        const kc = min(KC, P - pc);
-        for (let jc = j0; jc < j1; jc += NC) {
-          const nc = min(NC, j1 - jc);
+      for (let pc = 0; pc < P; pc += kcb) {
+        const kc = min(kcb, P - pc);
+        for (let jc = j0; jc < j1; jc += ncb) {
+          const nc = min(ncb, j1 - jc);
           packFilterB(bp, src, pc, kc, jc, nc, Nd);
-          for (let ic = 0; ic < Fg; ic += MC) {
-            const mc = min(MC, Fg - ic);
+          for (let ic = 0; ic < Fg; ic += mcb) {
+            const mc = min(mcb, Fg - ic);
             packA(ap, dyg, P, 1, ic, mc, Fg, pc, kc);
             macro(ap, bp, mc, nc, kc, dwg + (<usize>(ic * Nd + jc) << 2), Nd, 1, !first);
           }

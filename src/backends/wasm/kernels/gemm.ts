@@ -10,17 +10,31 @@ import { pi, scratch, share } from './common';
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
-export const KC: i32 = 256;
+/** Largest K block (a 4×KC A panel and a KC×8 B panel stay in L1). */
+export const KC: i32 = 320;
+/** Largest M block (the packed A block stays in L2). */
 export const MC: i32 = 96;
+/** Largest N block. */
 export const NC: i32 = 1024;
+
+/** Block size splitting `total` into equal blocks of at most `max`, rounded up to `align`. */
+@inline export function balanced(total: i32, max: i32, align: i32): i32 {
+  const nb = (total + max - 1) / max;
+  const b = ((total + nb - 1) / nb + align - 1) / align * align;
+  return b < total ? b : total;
+}
 
 /** Byte offsets inside a thread's scratch. */
 export const SCR_A: usize = 0;
 export const SCR_B: usize = SCR_A + <usize>(MC * KC * 16);
 export const SCR_TILE: usize = SCR_B + <usize>(KC * NC * 4);
+/** 64 KiB for the small tiles of the other kernels. */
 export const SCR_USER: usize = SCR_TILE + 256;
-/** Scratch the GEMM needs per thread; conv kernels use a little more past SCR_USER. */
-export const GEMM_SCRATCH: usize = SCR_USER;
+/** Pre-packed convolution weights (all K blocks of one group), when they fit. */
+export const SCR_W: usize = SCR_USER + 65536;
+export const SCR_W_BYTES: usize = 4 << 20;
+/** Scratch each thread needs. */
+export const SCRATCH_BYTES: usize = SCR_W + SCR_W_BYTES;
 
 /**
  * Packs rows [i0, i0+mc) × columns [k0, k0+kc) of A (element (i,k) at a + i*rs + k*cs) into
@@ -256,14 +270,17 @@ export function gemmRange(
 ): void {
   const ap = scratch() + SCR_A;
   const bp = scratch() + SCR_B;
-  for (let jc = j0; jc < j1; jc += NC) {
-    const nc = min(NC, j1 - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
+  const ncb = balanced(j1 - j0, NC, NR);
+  const kcb = balanced(K, KC, 4);
+  const mcb = balanced(i1 - i0, MC, MR);
+  for (let jc = j0; jc < j1; jc += ncb) {
+    const nc = min(ncb, j1 - jc);
+    for (let pc = 0; pc < K; pc += kcb) {
+      const kc = min(kcb, K - pc);
       packB(bp, b, rsb, csb, pc, kc, jc, nc, N);
       const acc = accumulate || pc > 0;
-      for (let ic = i0; ic < i1; ic += MC) {
-        const mc = min(MC, i1 - ic);
+      for (let ic = i0; ic < i1; ic += mcb) {
+        const mc = min(mcb, i1 - ic);
         packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
         macro(ap, bp, mc, nc, kc, c + (<usize>(ic * rsc + jc * csc) << 2), rsc, csc, acc);
       }

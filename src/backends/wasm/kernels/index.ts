@@ -6,7 +6,7 @@ import {
   JOB_CONV_BACKWARD_FILTER, JOB_COPY, JOB_FILL, JOB_GATHER_MAPPED, JOB_MATMUL, JOB_MAXPOOL, JOB_POOL_GATHER,
   JOB_REDUCE, JOB_RESIZE, JOB_RESIZE_BACKWARD, JOB_SCATTER_MAPPED, JOB_SOFTMAX, JOB_TEST_TRAP, JOB_UNARY, JOB_UNPOOL, JOB_WHERE,
 } from '../opcodes';
-import { matmul, GEMM_SCRATCH } from './gemm';
+import { matmul, SCRATCH_BYTES } from './gemm';
 import { convBackwardData, convBackwardFilter, convForward } from './conv';
 import { binary, cast, unary, where } from './elementwise';
 import { argReduce, reduce, softmax } from './reduce';
@@ -19,7 +19,7 @@ export { checkIndices } from './pool';
 
 /** Bytes of scratch each thread needs (GEMM blocks plus room for the other kernels' tiles). */
 export function scratchBytes(): i32 {
-  return <i32>GEMM_SCRATCH + 65536;
+  return <i32>SCRATCH_BYTES;
 }
 
 /** First free byte after the module's static data. */
