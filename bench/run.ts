@@ -3,7 +3,29 @@
 // five repetitions of at least 0.2 s; the median, min and max rates are reported. Without --threads
 // every workload runs on 1 thread and on all cores.
 import { availableParallelism } from 'node:os';
-import { conv2d, getThreads, matmul, noGrad, randn, setThreads, type Tensor } from '../src/index.js';
+import {
+  ClassificationOutput,
+  Conv2D,
+  Dense,
+  Flatten,
+  type Layer,
+  MaxPool2D,
+  type Model,
+  outputLayerOf,
+  ReLU,
+  SGD,
+  Sequential,
+  conv2d,
+  getThreads,
+  matmul,
+  noGrad,
+  randn,
+  scope,
+  setThreads,
+  type Tensor,
+  tensor,
+  valueAndGradOf,
+} from '../src/index.js';
 
 interface Result {
   workload: string;
@@ -20,14 +42,92 @@ interface Workload {
   unit: string;
   /** Builds the inputs; returns one call of the work and the units of work it does. */
   setup?: () => { call: () => void; work: number };
+  /** Latency workloads: the unit is time per call, not a rate. */
+  latency?: boolean;
+}
+
+function lenet(): Model {
+  return new Sequential(
+    [
+      new Conv2D({ filters: 6, kernelSize: 5, padding: 2 }),
+      new ReLU(),
+      new MaxPool2D({ kernelSize: 2 }),
+      new Conv2D({ filters: 16, kernelSize: 5 }),
+      new ReLU(),
+      new MaxPool2D({ kernelSize: 2 }),
+      new Flatten(),
+      new Dense({ units: 120 }),
+      new ReLU(),
+      new Dense({ units: 84 }),
+      new ReLU(),
+      new Dense({ units: 10 }),
+      new ClassificationOutput(),
+    ],
+    { inputShape: [1, 28, 28] },
+  ).build({ seed: 1 });
+}
+
+function cifarCnn(): Model {
+  const conv = (f: number): Layer[] => [new Conv2D({ filters: f, kernelSize: 3, padding: 1 }), new ReLU()];
+  return new Sequential(
+    [
+      ...conv(32),
+      ...conv(32),
+      new MaxPool2D({ kernelSize: 2 }),
+      ...conv(64),
+      ...conv(64),
+      new MaxPool2D({ kernelSize: 2 }),
+      new Flatten(),
+      new Dense({ units: 256 }),
+      new ReLU(),
+      new Dense({ units: 10 }),
+      new ClassificationOutput(),
+    ],
+    { inputShape: [3, 32, 32] },
+  ).build({ seed: 1 });
+}
+
+/** One SGD step (forward, backward, update, loss read back) as `fit` runs it: inside a scope. */
+function trainingStep(model: Model, batch: number, shape: number[]): { call: () => void; work: number } {
+  const out = outputLayerOf(model.layers)!;
+  const params = model.parameters();
+  const opt = new SGD({ lr: 0.01 });
+  const x = randn([batch, ...shape], { seed: 5 });
+  const y = tensor(
+    Array.from({ length: batch }, (_, i) => i % 10),
+    undefined,
+    { dtype: 'int32' },
+  );
+  return {
+    call: () =>
+      scope(() => {
+        const { value, grads } = valueAndGradOf(
+          () => out.loss(model.forward(x, { training: true }), y),
+          params.map((p) => p.value),
+        );
+        opt.step(params, grads);
+        return value.item();
+      }),
+    work: batch,
+  };
 }
 
 const W3_FLOP = 2 * 16 * 64 * 64 * 9 * 56 * 56;
 const W5_N = 1024;
 
 const workloads: Workload[] = [
-  { id: 'W1', title: 'LeNet-5 training, batch 64', unit: 'img/s' },
-  { id: 'W2', title: 'CIFAR-size CNN training, batch 32', unit: 'img/s' },
+  {
+    id: 'W1',
+    title: 'LeNet-5 training, batch 64, SGD',
+    unit: 'img/s',
+    setup: () => trainingStep(lenet(), 64, [1, 28, 28]),
+  },
+  {
+    id: 'W2',
+    title: 'CIFAR-size CNN training, batch 32, SGD',
+    unit: 'img/s',
+    setup: () => trainingStep(cifarCnn(), 32, [3, 32, 32]),
+  },
   {
     id: 'W3',
     title: 'conv2d forward 16×64×56×56, 64 filters 3×3, pad 1',
@@ -37,13 +137,28 @@ const workloads: Workload[] = [
       const w = randn([64, 64, 3, 3], { seed: 4 });
       return {
         call: () => {
-          conv2d(x, w, { padding: 1 }).dispose();
+          noGrad(() => conv2d(x, w, { padding: 1 })).dispose();
         },
         work: W3_FLOP / 1e9,
       };
     },
   },
-  { id: 'W4', title: 'LeNet-5 batch-1 inference latency', unit: 'µs' },
+  {
+    id: 'W4',
+    title: 'LeNet-5 batch-1 inference latency (10 outputs read back)',
+    unit: 'µs',
+    latency: true,
+    setup: () => {
+      const model = lenet();
+      const x = randn([1, 1, 28, 28], { seed: 6 });
+      return {
+        call: () => {
+          noGrad(() => scope(() => model.forward(x).data()));
+        },
+        work: 1,
+      };
+    },
+  },
   {
     id: 'W5',
     title: 'sgemm 1024×1024×1024',
@@ -53,13 +168,31 @@ const workloads: Workload[] = [
       const b = randn([W5_N, W5_N], { seed: 2 });
       return {
         call: () => {
-          matmul(a, b).dispose();
+          noGrad(() => matmul(a, b)).dispose();
         },
         work: (2 * W5_N ** 3) / 1e9,
       };
     },
   },
 ];
+
+/** Repetitions of ≥ minSeconds each: the median single-call latency of each, in µs. */
+function measureLatency(call: () => void, reps = 5, minSeconds = 0.2): number[] {
+  const w0 = performance.now();
+  for (let i = 0; i < 10 || performance.now() - w0 < 300; i++) call();
+  const out: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const times: number[] = [];
+    const t0 = performance.now();
+    do {
+      const c0 = performance.now();
+      call();
+      times.push((performance.now() - c0) * 1000);
+    } while (performance.now() - t0 < minSeconds * 1000);
+    out.push(median(times));
+  }
+  return out;
+}
 
 /** Repetitions of ≥ minSeconds each: rates in work units per second. */
 function measure(call: () => void, work: number, reps = 5, minSeconds = 0.2): number[] {
@@ -105,10 +238,10 @@ function main(): void {
       else console.log(`${w.id}  ${w.title}: not yet implemented`);
       continue;
     }
-    const { call, work } = noGrad(w.setup);
+    const { call, work } = w.setup();
     for (const t of threadList) {
       setThreads(t);
-      const rates = noGrad(() => measure(call, work));
+      const rates = w.latency ? measureLatency(call) : measure(call, work);
       const r: Result = {
         workload: w.id,
         threads: getThreads(),
