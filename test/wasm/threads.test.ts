@@ -49,10 +49,16 @@ describe('thread pool', () => {
     const a = randn([256, 256], { seed: 5 });
     const want = Array.from(matmul(a, a).data());
     wasmRuntime().killWorkerOnNextJob(1);
-    assert.throws(
-      () => matmul(a, a),
-      (e: unknown) => e instanceof StrataError && /worker thread 1 died/.test(e.message),
-    );
+    // the worker dies when it claims a share; the calling thread may take the share of a worker that
+    // is slow to wake, so the death can surface an op or two later
+    let error: unknown = null;
+    for (let i = 0; i < 50 && !error; i++)
+      try {
+        matmul(a, a);
+      } catch (e) {
+        error = e;
+      }
+    assert.ok(error instanceof StrataError && /worker thread 1 died/.test(error.message), String(error));
     // the next op runs on a fresh pool, on both threads again
     assert.equal(getThreads(), 2);
     assert.deepEqual(Array.from(matmul(a, a).data()), want);
@@ -61,7 +67,8 @@ describe('thread pool', () => {
   test('a kernel that traps is a StrataError on the calling thread and on a worker', () => {
     setThreads(2);
     assert.throws(() => wasmRuntime().trapTest(1), /trapped/);
-    assert.throws(() => wasmRuntime().trapTest(2), /trapped on worker thread 1/);
+    // the trapping share runs on the worker, or on the calling thread when it takes it over
+    assert.throws(() => wasmRuntime().trapTest(2), /trapped/);
     // and the pool still works
     const a = randn([200, 200], { seed: 6 });
     assert.equal(matmul(a, a).shape[0], 200);

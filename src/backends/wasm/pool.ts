@@ -7,7 +7,9 @@ import { nodeModule } from './loader.js';
  * into a control block in that memory, wakes the workers with Atomics.notify, runs its own share
  * (tid 0) and waits for the others with Atomics.wait — a synchronous call, as every Strata op is.
  * Workers spin ~100 µs on the job counter before sleeping, so back-to-back ops wake them in
- * nanoseconds rather than the ~60 µs of a futex wake-up.
+ * nanoseconds rather than the ~60 µs of a futex wake-up. Each share is claimed with a compare-and-
+ * swap: when the calling thread has finished its own share it takes every share no worker has
+ * claimed yet, so a worker that is slow to wake (a busy machine) costs parallelism, never a wait.
  *
  * The workers are started by a supervisor thread whose event loop stays free while the calling
  * thread is blocked: it is the one that hears a worker's 'exit' event and writes "dead" into the
@@ -25,7 +27,10 @@ const DEAD = 5;
 const DEAD_CODE = 6;
 const ERROR = 7;
 const READY = 8;
-const WSLOT = 16; // per worker w (1-based tid): [ACK, FIN, KILL, pad] at WSLOT + 4·(tid-1)
+// Per share tid ≥ 1: [CLAIM, FIN, KILL, pad] at WSLOT + 4·(tid-1). CLAIM holds the sequence number of
+// the last job whose share was claimed (by the worker, or stolen by the calling thread); FIN the last
+// one the worker finished.
+const WSLOT = 16;
 export const CTL_BYTES = 64 + 16 * 256;
 
 const SPIN_MS = 0.1;
@@ -60,7 +65,8 @@ for (;;) {
   if (job === 0) break;
   const nt = Atomics.load(I, b + ${NT});
   if (tid >= nt) continue;
-  Atomics.store(I, slot, s);
+  const prev = Atomics.load(I, slot);
+  if (prev === s || Atomics.compareExchange(I, slot, prev, s) !== prev) continue;
   if (Atomics.load(I, slot + 2) !== 0) process.exit(7);
   try {
     run(job, Atomics.load(I, b + ${PARAMS}), tid, nt);
@@ -167,10 +173,10 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `job` on `nt` threads (the calling thread is tid 0): posts it, runs the own share, waits
-   * for the others. `runLocal` calls the kernel on this thread.
+   * Runs `job` on `nt` threads (the calling thread is tid 0): posts it, runs the own share, takes
+   * the unclaimed ones, waits for the others. `runLocal(tid)` runs a share on this thread.
    */
-  run(job: number, params: number, nt: number, name: string, runLocal: () => void): void {
+  run(job: number, params: number, nt: number, name: string, runLocal: (tid: number) => void): void {
     this.waitReady();
     const I = this.i32();
     if (Atomics.load(I, DEAD)) this.fail(name, I);
@@ -183,18 +189,33 @@ export class ThreadPool {
     Atomics.notify(I, SEQ);
     let err: unknown = null;
     try {
-      runLocal();
+      runLocal(0);
     } catch (e) {
       err = e;
     }
-    const want = nt - 1;
+    // steal the shares no worker has claimed yet
+    let want = 0;
+    const stolen: number[] = [];
+    for (let tid = 1; tid < nt; tid++) {
+      const claim = WSLOT + 4 * (tid - 1);
+      const prev = Atomics.load(I, claim);
+      if (prev !== seq && Atomics.compareExchange(I, claim, prev, seq) === prev) {
+        stolen.push(tid);
+        if (!err)
+          try {
+            runLocal(tid);
+          } catch (e) {
+            err = e;
+          }
+      } else want++;
+    }
     let spins = 0;
     let t0 = 0;
     for (;;) {
       const d = Atomics.load(I, DONE);
       if (d >= want) break;
       if (Atomics.load(I, DEAD)) {
-        this.drain(I, seq, nt);
+        this.drain(I, seq, nt, stolen);
         this.fail(name, I);
       }
       if ((++spins & 255) === 0) {
@@ -212,11 +233,11 @@ export class ThreadPool {
   }
 
   /** After a death: waits (bounded) for the live workers to finish their share, so none writes later. */
-  private drain(I: Int32Array, seq: number, nt: number): void {
+  private drain(I: Int32Array, seq: number, nt: number, stolen: readonly number[]): void {
     const dead = Atomics.load(I, DEAD);
     const t0 = Date.now();
     for (let tid = 1; tid < nt; tid++) {
-      if (tid === dead) continue;
+      if (tid === dead || stolen.includes(tid)) continue;
       const fin = WSLOT + 4 * (tid - 1) + 1;
       while (Atomics.load(I, fin) !== seq && Atomics.load(I, WSLOT + 4 * (tid - 1)) === seq) {
         if (Date.now() - t0 > 10000) return;

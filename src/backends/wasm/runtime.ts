@@ -162,9 +162,8 @@ export class Runtime {
         }
         const pool = this.pool!;
         try {
-          pool.run(job, p.ptr, Math.min(nt, this.threads), name, () =>
-            this.local(job, p.ptr, 0, Math.min(nt, this.threads), name),
-          );
+          const n = Math.min(nt, this.threads);
+          pool.run(job, p.ptr, n, name, (tid) => this.local(job, p.ptr, tid, n, name));
         } finally {
           if (pool.broken && this.pool === pool) {
             this.closePool();
