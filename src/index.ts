@@ -34,5 +34,6 @@ export * from './optim/index.js';
 export * from './data/index.js';
 export * from './io/index.js';
 export * from './train/index.js';
+export * from './io/onnx/index.js';
 export * from './viz/index.js';
 export * from './explain/index.js';

@@ -12,8 +12,18 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend, noGrad, scope, setBackend, type Tensor } from '../../src/index.js';
-import { DT, dtypeName, listCases, loadCase, type OnnxTensor, readModel, readTensor } from './onnx.js';
-import { Args, onnxOps } from './ops.js';
+import { importOnnx } from '../../src/io/onnx/import.js';
+import { Args, type OpEntry, onnxOps, toTensor } from '../../src/io/onnx/ops.js';
+import {
+  DT,
+  dtypeName,
+  listCases,
+  loadCase,
+  type OnnxCase,
+  type OnnxTensor,
+  readModel,
+  readTensor,
+} from './onnx.js';
 import { type CaseInfo, skipReason, skips } from './skips.js';
 
 export const RTOL = 1e-3;
@@ -28,6 +38,8 @@ export type Status = 'passed' | 'failed' | 'skipped';
 export interface CaseResult {
   name: string;
   op: string;
+  /** An `_expanded` case (the op as a graph of primitive nodes), run through the importer. */
+  expanded: boolean;
   status: Status;
   /** Why it failed, or the skip reason. */
   message?: string;
@@ -43,8 +55,12 @@ export interface OpCounts {
 export interface ConformanceReport {
   root: string;
   cases: CaseResult[];
+  /** Single-node and expanded cases together. */
   perOp: Map<string, OpCounts>;
   totals: OpCounts;
+  /** The single-node cases (run op by op) and the `_expanded` ones (run through the importer). */
+  single: { perOp: Map<string, OpCounts>; totals: OpCounts };
+  expanded: { perOp: Map<string, OpCounts>; totals: OpCounts };
   /** Cases of ONNX ops the runner does not map (not counted above). */
   outOfScope: { cases: number; ops: string[] };
 }
@@ -79,33 +95,49 @@ export function runConformance(opts: ConformanceOptions = {}): ConformanceReport
     for (const c of all) {
       if (opts.filter && !opts.filter.test(c.name)) continue;
       const expanded = EXPANDED.test(c.name);
-      const op = opOf.get(c.name.replace(EXPANDED, '')) ?? models.get(c.name)?.nodes[0]?.opType ?? '?';
+      const base = c.name.replace(EXPANDED, '');
+      const op = opOf.get(base) ?? models.get(c.name)?.nodes[0]?.opType ?? '?';
       const entry = onnxOps[op];
-      if (!entry) {
+      // Expanded cases run through the importer whether or not their op has a Strata counterpart.
+      if (!entry && !expanded) {
         outside.set(op, (outside.get(op) ?? 0) + 1);
         continue;
       }
-      cases.push(runCase(c.name, c.dir, op, expanded, entry));
+      const baseAttrs = models.get(base)?.nodes[0]?.attrs;
+      cases.push(runCase(c.name, c.dir, op, expanded, entry ?? NO_ENTRY, baseAttrs));
     }
   } finally {
     setBackend(prev);
   }
-  const perOp = new Map<string, OpCounts>();
-  const totals: OpCounts = { passed: 0, failed: 0, skipped: 0 };
-  for (const r of cases) {
-    const o = perOp.get(r.op) ?? { passed: 0, failed: 0, skipped: 0 };
-    o[r.status]++;
-    totals[r.status]++;
-    perOp.set(r.op, o);
-  }
+  const tally = (rs: CaseResult[]) => {
+    const perOp = new Map<string, OpCounts>();
+    const totals: OpCounts = { passed: 0, failed: 0, skipped: 0 };
+    for (const r of rs) {
+      const o = perOp.get(r.op) ?? { passed: 0, failed: 0, skipped: 0 };
+      o[r.status]++;
+      totals[r.status]++;
+      perOp.set(r.op, o);
+    }
+    return { perOp: new Map([...perOp].sort(([a], [b]) => a.localeCompare(b))), totals };
+  };
+  const all_ = tally(cases);
   return {
     root,
     cases,
-    perOp: new Map([...perOp].sort(([a], [b]) => a.localeCompare(b))),
-    totals,
+    perOp: all_.perOp,
+    totals: all_.totals,
+    single: tally(cases.filter((c) => !c.expanded)),
+    expanded: tally(cases.filter((c) => c.expanded)),
     outOfScope: { cases: [...outside.values()].reduce((a, b) => a + b, 0), ops: [...outside.keys()].sort() },
   };
 }
+
+/** The entry of an expanded case whose op has no single-node mapping (only its type lists are read). */
+const NO_ENTRY: OpEntry = {
+  run: () => {
+    throw new Error('no single-node mapping');
+  },
+};
 
 function runCase(
   name: string,
@@ -113,12 +145,13 @@ function runCase(
   op: string,
   expanded: boolean,
   entry: CaseInfo['entry'],
+  baseAttrs?: ReadonlyMap<string, unknown>,
 ): CaseResult {
-  let k: ReturnType<typeof loadCase>;
+  let k: OnnxCase;
   try {
     k = loadCase(name, dir);
   } catch (e) {
-    return { name, op, status: 'failed', message: `cannot read the case: ${(e as Error).message}` };
+    return { name, op, expanded, status: 'failed', message: `cannot read the case: ${(e as Error).message}` };
   }
   const node = k.model.nodes[0];
   const typeOf = new Map<string, number>([
@@ -128,18 +161,33 @@ function runCase(
   const info: CaseInfo = {
     name,
     op,
-    opset: k.model.opset,
+    opset: k.model.nodeOpset,
     expanded,
     nodeCount: k.model.nodes.length,
-    attrs: node?.attrs ?? new Map(),
-    inputTypes: node ? node.inputs.map((n) => (n ? (typeOf.get(n) ?? 0) : 0)) : [],
+    nodeOps: k.model.nodes.map((n) => (n.domain ? `${n.domain}.${n.opType}` : n.opType)),
+    attrs: (expanded ? baseAttrs : node?.attrs) ?? new Map(),
+    inputTypes: expanded
+      ? k.model.inputs.map((v) => v.elemType)
+      : node
+        ? node.inputs.map((n) => (n ? (typeOf.get(n) ?? 0) : 0))
+        : [],
     graphInputs: k.model.inputs,
     graphOutputs: k.model.outputs,
     entry,
   };
   const skip = skipReason(info);
-  if (skip) return { name, op, status: 'skipped', message: skip.reason, skipId: skip.id };
-  if (k.dataSets.length === 0) return { name, op, status: 'failed', message: 'no test data set' };
+  if (skip) return { name, op, expanded, status: 'skipped', message: skip.reason, skipId: skip.id };
+  if (k.dataSets.length === 0) return { name, op, expanded, status: 'failed', message: 'no test data set' };
+  if (expanded) {
+    try {
+      const problem = runImported(k);
+      return problem
+        ? { name, op, expanded, status: 'failed', message: problem }
+        : { name, op, expanded, status: 'passed' };
+    } catch (e) {
+      return { name, op, expanded, status: 'failed', message: `threw ${(e as Error).message}` };
+    }
+  }
   try {
     for (const ds of k.dataSets) {
       const byName = new Map<string, OnnxTensor>(k.model.initializers);
@@ -150,7 +198,7 @@ function runCase(
       const expected = ds.outputs.map((p) => readTensor(p));
       const problem = noGrad(() =>
         scope(() => {
-          const out = entry.run(new Args(node, k.model.opset, values));
+          const out = entry.run(new Args(node, k.model.nodeOpset, values));
           const outs = Array.isArray(out) ? out : [out as Tensor];
           // Graph outputs in order; node outputs by name.
           const names = k.model.outputs.map((o) => o.name);
@@ -164,12 +212,48 @@ function runCase(
           return null;
         }),
       );
-      if (problem) return { name, op, status: 'failed', message: problem };
+      if (problem) return { name, op, expanded, status: 'failed', message: problem };
     }
   } catch (e) {
-    return { name, op, status: 'failed', message: `threw ${(e as Error).message}` };
+    return { name, op, expanded, status: 'failed', message: `threw ${(e as Error).message}` };
   }
-  return { name, op, status: 'passed' };
+  return { name, op, expanded, status: 'passed' };
+}
+
+/**
+ * Runs a multi-node case through the importer: scalar inputs are bound as constants (a Strata network's
+ * inputs have a batch axis), the others are the network's inputs and also its shape-inference example.
+ */
+function runImported(k: OnnxCase): string | null {
+  for (const ds of k.dataSets) {
+    const feeds = ds.inputs.map((p) => readTensor(p));
+    const constants: Record<string, OnnxTensor> = {};
+    const examples: Record<string, OnnxTensor> = {};
+    k.model.inputs.forEach((v, i) => {
+      if (feeds[i].dims.length === 0) constants[v.name] = feeds[i];
+      else examples[v.name] = feeds[i];
+    });
+    const expected = ds.outputs.map((p) => readTensor(p));
+    const problem = noGrad(() =>
+      scope(() => {
+        const imp = importOnnx(k.model, { constants, examples });
+        const names = k.model.outputs.map((o) => imp.outputs.get(o.name)!);
+        const acts = imp.model.activations(
+          imp.inputs.map((n) => toTensor(examples[n])),
+          names,
+        );
+        for (let i = 0; i < expected.length; i++) {
+          const got = acts.get(names[i]);
+          if (!got) return `output ${i} ('${k.model.outputs[i].name}') was not produced`;
+          const msg = compare(got, expected[i]);
+          if (msg) return `output ${i}: ${msg}`;
+        }
+        return null;
+      }),
+    );
+    if (problem) return problem;
+  }
+  return null;
 }
 
 /** null when `got` matches `want` (rtol/atol for floats, exact for integers and bools). */
@@ -207,8 +291,11 @@ export function compare(got: Tensor, want: OnnxTensor): string | null {
 export function formatReport(r: ConformanceReport, verbose = false): string {
   const lines: string[] = [`ONNX node tests from ${r.root} (rtol ${RTOL}, atol ${ATOL}, reference backend)`];
   const w = Math.max(...[...r.perOp.keys()].map((k) => k.length));
-  for (const [op, c] of r.perOp)
-    lines.push(`${`${op}:`.padEnd(w + 1)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
+  for (const [op, c] of r.perOp) {
+    const e = r.expanded.perOp.get(op);
+    const ex = e ? ` (expanded: ${e.passed} passed, ${e.failed} failed, ${e.skipped} skipped)` : '';
+    lines.push(`${`${op}:`.padEnd(w + 1)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${ex}`);
+  }
   const failed = r.cases.filter((c) => c.status === 'failed');
   if (failed.length) {
     lines.push('', 'failures:');
@@ -220,8 +307,12 @@ export function formatReport(r: ConformanceReport, verbose = false): string {
       lines.push(`  ${c.op} ${c.name} [${c.skipId}]`);
   }
   const t = r.totals;
+  const line = (what: string, c: OpCounts) =>
+    `${what}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
   lines.push(
     '',
+    line('single-node', r.single.totals),
+    line('expanded (through the importer)', r.expanded.totals),
     `total: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (${r.perOp.size} ops, ${r.cases.length} cases)`,
     `not in scope: ${r.outOfScope.cases} cases of ${r.outOfScope.ops.length} ONNX ops without a Strata mapping`,
   );

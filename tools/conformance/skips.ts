@@ -3,8 +3,9 @@
  * with its reason. Rules are tried in order; the first that matches decides. docs/CONFORMANCE.md
  * copies this list (`npm run conformance -- --skips` prints it).
  */
-import { DT, type ValueSummary } from './onnx.js';
-import type { OpEntry } from './ops.js';
+import { DT, type ValueSummary } from '../../src/io/onnx/proto.js';
+import { importerSupports } from '../../src/io/onnx/import.js';
+import type { OpEntry } from '../../src/io/onnx/ops.js';
 
 /** What a rule sees of a case before it runs. */
 export interface CaseInfo {
@@ -15,6 +16,8 @@ export interface CaseInfo {
   /** True for `_expanded` variants (the op spelled out as a graph of primitive nodes). */
   expanded: boolean;
   nodeCount: number;
+  /** The op of every node (domain-qualified outside the default domain). */
+  nodeOps: string[];
   attrs: ReadonlyMap<string, unknown>;
   /** Element type of each node input (0 when omitted or unknown). */
   inputTypes: number[];
@@ -34,6 +37,7 @@ export interface SkipRule {
 const INTS = [DT.INT8, DT.UINT8, DT.INT16, DT.UINT16, DT.INT32, DT.UINT32, DT.INT64, DT.UINT64];
 const HALF = [DT.FLOAT16, DT.BFLOAT16];
 const FLOATS = [DT.FLOAT, DT.DOUBLE];
+const CONTROL_FLOW = ['If', 'Loop', 'Scan'];
 
 /** Element types of the tensor inputs (not the integer-list inputs such as shapes and axes). */
 const tensorInputTypes = (c: CaseInfo) =>
@@ -44,15 +48,36 @@ const KNOWN = [...FLOATS, ...INTS, ...HALF, DT.BOOL, DT.STRING];
 
 export const skips: readonly SkipRule[] = [
   {
-    id: 'expanded',
+    id: 'multi-node',
     reason:
-      'an `_expanded` case spells the op out as a multi-node function body; running multi-node graphs is out of scope here (a later issue)',
-    when: (c) => c.expanded,
+      'the model has more than one node and is not an `_expanded` case (those run through the importer)',
+    when: (c) => !c.expanded && c.nodeCount !== 1,
   },
   {
-    id: 'multi-node',
-    reason: 'the model has more than one node; the runner executes single-node models only',
-    when: (c) => c.nodeCount !== 1,
+    id: 'control-flow',
+    reason:
+      'the expanded function body uses control flow (If, Loop, Scan) whose branches are subgraphs; the importer takes straight-line graphs',
+    when: (c) => c.expanded && c.nodeOps.some((op) => CONTROL_FLOW.includes(op)),
+  },
+  {
+    id: 'random',
+    reason:
+      'the expanded function body draws random numbers (RandomUniformLike …) from a generator Strata cannot reproduce',
+    when: (c) =>
+      c.expanded &&
+      c.nodeOps.some((op) => op.startsWith('Random') || op === 'Bernoulli' || op === 'Multinomial'),
+  },
+  {
+    id: 'expanded-op-missing',
+    reason:
+      'the expanded function body uses an operator Strata has no counterpart for (GatherElements — a gather with computed indices —, NegativeLogLikelihoodLoss, QuantizeLinear)',
+    when: (c) => c.expanded && c.nodeOps.some((op) => !importerSupports(op)),
+  },
+  {
+    id: 'constant-graph',
+    reason:
+      'every input is a scalar, so the whole graph folds to constants at import; a Strata network needs an input with a batch axis (window functions)',
+    when: (c) => c.expanded && c.graphInputs.every((v) => v.shape?.length === 0),
   },
   {
     id: 'non-tensor',
@@ -82,13 +107,13 @@ export const skips: readonly SkipRule[] = [
     id: 'integer-data',
     reason:
       'integer data (int8/16/64, uint8/16/32/64, or int32 into arithmetic): Strata computes in float32/float64 and keeps int32 for indices and shape ops',
-    when: (c) => tensorInputTypes(c).some((t) => INTS.includes(t) && !accepts(c).includes(t)),
+    when: (c) => !c.expanded && tensorInputTypes(c).some((t) => INTS.includes(t) && !accepts(c).includes(t)),
   },
   {
     id: 'bool-data',
     reason:
       'bool data into an op that reduces or computes on it: Strata has no bool type (comparisons give 0/1 floats)',
-    when: (c) => tensorInputTypes(c).some((t) => t === DT.BOOL && !accepts(c).includes(t)),
+    when: (c) => !c.expanded && tensorInputTypes(c).some((t) => t === DT.BOOL && !accepts(c).includes(t)),
   },
   {
     id: 'select-last-index',

@@ -1,0 +1,5 @@
+export * from './export.js';
+export * from './import.js';
+export * from './layer.js';
+export { Args, type OpEntry, type Operand, onnxOps, strataDtype, toTensor } from './ops.js';
+export * from './proto.js';
