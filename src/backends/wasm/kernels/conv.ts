@@ -68,7 +68,7 @@ function packGather(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, 
   const U1 = gU1, U2 = gU2;
   const plane = T0 * T1 * T2;
   // tables (SCR_USER): per row k: source offset of the tap, and the tap's shift along each axis
-  const tab = scratch() + SCR_USER + 256;
+  const tab = scratch() + SCR_USER + 1024;
   {
     let k2 = k0 % K2;
     let t = k0 / K2;
@@ -99,43 +99,106 @@ function packGather(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, 
   }
   const lim2 = i32x4.splat(T2);
   const zero = i32x4.splat(0);
+  const seg = scratch() + SCR_USER + 128; // up to 8 segments × 8 i32 (kept below the tap table)
   for (let jr = 0; jr < nc; jr += NR) {
     const j = j0 + jr;
     const cols = min(NR, ncols - j);
-    const u2 = j % U2;
-    if (cols < NR || u2 + NR > U2) {
-      packGatherGeneric(dst + (<usize>(jr * kc) << 2), src, k0, kc, j, NR, ncols);
-      continue;
-    }
-    const t = j / U2;
-    const b0 = (t / U1) * gMul0 - gOff0;
-    const b1 = (t % U1) * gMul1 - gOff1;
-    const b2 = u2 - gOff2;
-    const base = src + (<usize>((b0 * T1 + b1) * T2 + b2) << 2);
     let q = dst + (<usize>(jr * kc) << 2);
-    let e = tab;
-    const end = tab + (<usize>kc << 4);
-    while (e < end) {
-      const i0 = b0 + load<i32>(e, 4);
-      const i1 = b1 + load<i32>(e, 8);
-      if (<u32>i0 < <u32>T0 && <u32>i1 < <u32>T1) {
-        const v2 = b2 + load<i32>(e, 12);
-        const r = base + (<usize>load<i32>(e) << 2);
-        if (v2 >= 0 && v2 + NR <= T2) {
-          v128.store(q, v128.load(r));
-          v128.store(q, v128.load(r, 16), 16);
-        } else if (v2 > -NR && v2 < T2) {
-          const idx = i32x4.add(i32x4.splat(v2), LANES);
-          v128.store(q, v128.and(v128.load(r), i32x4.lt_u(idx, lim2)));
-          v128.store(q, v128.and(v128.load(r, 16), i32x4.lt_u(i32x4.add(idx, i32x4.splat(4)), lim2)), 16);
+    // split the panel's columns into runs along one grid row: (c0, c1, b0, b1, v2 of lane 0)
+    let ns = 0;
+    {
+      let c = 0;
+      let u2 = j % U2;
+      let t = j / U2;
+      let u1 = t % U1;
+      let u0 = t / U1;
+      while (c < cols) {
+        const run = min(cols - c, U2 - u2);
+        const e = seg + (<usize>ns << 5);
+        store<i32>(e, c);
+        store<i32>(e, c + run, 4);
+        store<i32>(e, u0 * gMul0 - gOff0, 8);
+        store<i32>(e, u1 * gMul1 - gOff1, 12);
+        store<i32>(e, u2 - gOff2 - c, 16);
+        ns++;
+        c += run;
+        u2 = 0;
+        if (++u1 == U1) {
+          u1 = 0;
+          u0++;
+        }
+      }
+    }
+    if (ns == 1 && cols == NR) {
+      // one run of eight: two plain (or masked at the row's ends) vector loads per row
+      const b0 = load<i32>(seg, 8);
+      const b1 = load<i32>(seg, 12);
+      const b2 = load<i32>(seg, 16);
+      const base = src + (<usize>((b0 * T1 + b1) * T2 + b2) << 2);
+      let e = tab;
+      const end = tab + (<usize>kc << 4);
+      while (e < end) {
+        const i0 = b0 + load<i32>(e, 4);
+        const i1 = b1 + load<i32>(e, 8);
+        if (<u32>i0 < <u32>T0 && <u32>i1 < <u32>T1) {
+          const v2 = b2 + load<i32>(e, 12);
+          const r = base + (<usize>load<i32>(e) << 2);
+          if (v2 >= 0 && v2 + NR <= T2) {
+            v128.store(q, v128.load(r));
+            v128.store(q, v128.load(r, 16), 16);
+          } else if (v2 > -NR && v2 < T2) {
+            const idx = i32x4.add(i32x4.splat(v2), LANES);
+            v128.store(q, v128.and(v128.load(r), i32x4.lt_u(idx, lim2)));
+            v128.store(q, v128.and(v128.load(r, 16), i32x4.lt_u(i32x4.add(idx, i32x4.splat(4)), lim2)), 16);
+          } else {
+            v128.store(q, zero);
+            v128.store(q, zero, 16);
+          }
         } else {
           v128.store(q, zero);
           v128.store(q, zero, 16);
         }
-      } else {
-        v128.store(q, zero);
-        v128.store(q, zero, 16);
+        q += 32;
+        e += 16;
       }
+      continue;
+    }
+    // several runs (the panel wraps to the next grid row, or is the last one): each run reads the
+    // eight lanes aligned to the panel and keeps its own, inside the row
+    let e = tab;
+    const end = tab + (<usize>kc << 4);
+    while (e < end) {
+      let lo = zero;
+      let hi = zero;
+      for (let si = 0; si < ns; si++) {
+        const g = seg + (<usize>si << 5);
+        const b0 = load<i32>(g, 8);
+        const b1 = load<i32>(g, 12);
+        const i0 = b0 + load<i32>(e, 4);
+        const i1 = b1 + load<i32>(e, 8);
+        if (<u32>i0 >= <u32>T0 || <u32>i1 >= <u32>T1) continue;
+        const b2 = load<i32>(g, 16);
+        const v2 = b2 + load<i32>(e, 12);
+        const c0 = load<i32>(g);
+        const c1 = load<i32>(g, 4);
+        if (v2 + c1 <= 0 || v2 + c0 >= T2) continue;
+        const r = src + (<usize>(load<i32>(e) + (b0 * T1 + b1) * T2 + b2) << 2);
+        const idx = i32x4.add(i32x4.splat(v2), LANES);
+        const lane = LANES;
+        const m0 = v128.and(
+          i32x4.lt_u(idx, lim2),
+          v128.and(i32x4.ge_s(lane, i32x4.splat(c0)), i32x4.lt_s(lane, i32x4.splat(c1))),
+        );
+        const lane4 = i32x4.add(lane, i32x4.splat(4));
+        const m1 = v128.and(
+          i32x4.lt_u(i32x4.add(idx, i32x4.splat(4)), lim2),
+          v128.and(i32x4.ge_s(lane4, i32x4.splat(c0)), i32x4.lt_s(lane4, i32x4.splat(c1))),
+        );
+        lo = v128.or(lo, v128.and(v128.load(r), m0));
+        hi = v128.or(hi, v128.and(v128.load(r, 16), m1));
+      }
+      v128.store(q, lo);
+      v128.store(q, hi, 16);
       q += 32;
       e += 16;
     }
