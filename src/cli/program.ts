@@ -15,6 +15,7 @@ import {
 } from './commands.js';
 import { demo } from './demo.js';
 import { addVizCommands } from '../viz/cli.js';
+import { addOnnxCommands } from '../io/onnx/cli.js';
 
 /** Picks the backend and thread count; returns what is in use (for the log and model.json). */
 function setup(o: { backend?: string; threads?: string }): { backend: string; threads: number } {
@@ -144,6 +145,7 @@ export function makeProgram(io: Io = processIo): Command {
       writeErr: (s) => io.stderr.write(s),
     });
   addVizCommands(program, io);
+  addOnnxCommands(program, io);
   return program;
 }
 

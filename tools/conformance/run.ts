@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend, noGrad, scope, setBackend, type Tensor } from '../../src/index.js';
 import { importOnnx } from '../../src/io/onnx/import.js';
-import { Args, type OpEntry, onnxOps, toTensor } from '../../src/io/onnx/ops.js';
+import { Args, type OpEntry, opEntry, toTensor } from '../../src/io/onnx/ops.js';
 import {
   DT,
   dtypeName,
@@ -97,7 +97,7 @@ export function runConformance(opts: ConformanceOptions = {}): ConformanceReport
       const expanded = EXPANDED.test(c.name);
       const base = c.name.replace(EXPANDED, '');
       const op = opOf.get(base) ?? models.get(c.name)?.nodes[0]?.opType ?? '?';
-      const entry = onnxOps[op];
+      const entry = opEntry(op);
       // Expanded cases run through the importer whether or not their op has a Strata counterpart.
       if (!entry && !expanded) {
         outside.set(op, (outside.get(op) ?? 0) + 1);

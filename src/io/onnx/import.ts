@@ -68,9 +68,10 @@ import { COORDINATE_MODES, NEAREST_MODES } from '../../ops/resize.js';
 import { encodeConst, evaluateOnnxOp, type InputSpec, OnnxOp } from './layer.js';
 import {
   Args,
+  checkAllocation,
   convTransposeGeometry,
   type Operand,
-  onnxOps,
+  opEntry,
   resizeGeometry,
   strataDtype,
   toTensor,
@@ -140,7 +141,7 @@ export function importOnnx(src: OnnxModel | Uint8Array, opts: ImportOptions = {}
 
 /** Whether the importer takes an operator of the default ONNX domain. */
 export function importerSupports(op: string): boolean {
-  return !!onnxOps[op] || SPECIAL.has(op);
+  return !!opEntry(op) || SPECIAL.has(op);
 }
 
 /** Throws one error listing every node whose op the importer cannot take. */
@@ -153,7 +154,7 @@ export function checkSupported(m: OnnxModel): void {
       problems.push(
         `${n.domain}.${n.opType} (${where}): operators outside the default ONNX domain are not supported`,
       );
-    else if (!onnxOps[n.opType] && !SPECIAL.has(n.opType)) problems.push(`${n.opType} (${where})`);
+    else if (!opEntry(n.opType) && !SPECIAL.has(n.opType)) problems.push(`${n.opType} (${where})`);
     else if (n.unreadAttrs.length)
       problems.push(
         `${n.opType} (${where}): attribute(s) ${n.unreadAttrs.join(', ')} hold subgraphs or references Strata cannot read`,
@@ -242,6 +243,7 @@ class Importer {
           'onnx import',
           `input '${v.name}' is a scalar; Strata's network inputs have a batch axis (bind it with the \`constants\` option)`,
         );
+      checkAllocation(`input '${v.name}'`, shape);
       inputs[v.name] = shape.slice(1);
       inputNames.push(v.name);
       this.names.add(v.name);
@@ -382,7 +384,7 @@ class Importer {
       this.fold(node, args as Array<V | null>);
       return;
     }
-    if (onnxOps[op].foldOnly)
+    if (opEntry(op)!.foldOnly)
       throw new StrataError(
         'onnx import',
         `node '${n.name || n.outputs[0]}' (${op}) is supported only on constant inputs`,
@@ -471,7 +473,7 @@ class Importer {
 
   /** One OnnxOp layer per needed output of the node; returns their names. */
   addOnnxOp(n: OnnxNode, ins: Array<V | null>): string[] {
-    const entry = onnxOps[n.opType];
+    const entry = opEntry(n.opType)!;
     const lists = new Set(entry.lists ?? []);
     const specs: InputSpec[] = [];
     const edges: Edge[] = [];

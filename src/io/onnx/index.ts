@@ -3,3 +3,4 @@ export * from './import.js';
 export * from './layer.js';
 export { Args, type OpEntry, type Operand, onnxOps, strataDtype, toTensor } from './ops.js';
 export * from './proto.js';
+export { addOnnxCommands, exportCommand, importCommand } from './cli.js';

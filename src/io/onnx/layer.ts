@@ -4,7 +4,7 @@ import type { Generator } from '../../core/random.js';
 import type { Tensor } from '../../core/tensor.js';
 import { type CallContext, Layer, type LayerConfig } from '../../layers/layer.js';
 import { registerLayer } from '../../layers/registry.js';
-import { Args, type Operand, onnxOps } from './ops.js';
+import { Args, type Operand, opEntry } from './ops.js';
 import { type AttrKind, DT, type OnnxTensor } from './proto.js';
 
 /** A constant in a layer config: element type (TensorProto.DataType), dims, values (±Infinity, NaN as strings). */
@@ -114,7 +114,7 @@ export function evaluateOnnxOp(
   outputs: number,
   folding = false,
 ): Array<Tensor | null> {
-  const entry = onnxOps[op];
+  const entry = opEntry(op);
   if (!entry) throw new StrataError('OnnxOp', `ONNX op '${op}' is not supported`);
   const names = Array.from({ length: outputs }, (_, i) => `out${i}`);
   const r = entry.run(new Args({ opType: op, attrs, outputs: names }, opset, values, folding));
@@ -147,7 +147,7 @@ export class OnnxOp extends Layer {
 
   constructor(c: OnnxOpConfig) {
     super(c);
-    if (!c || typeof c.op !== 'string' || !onnxOps[c.op])
+    if (!c || typeof c.op !== 'string' || !opEntry(c.op))
       throw new StrataError(
         `OnnxOp${c?.name ? ` '${c.name}'` : ''}`,
         `op must be an ONNX operator Strata supports, got ${JSON.stringify(c?.op)}`,

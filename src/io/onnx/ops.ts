@@ -229,6 +229,26 @@ export interface OpEntry {
 
 // ---------------------------------------------------------------- helpers
 
+/**
+ * The most elements an op may allocate for a shape it reads from its inputs (ConstantOfShape, Range,
+ * Expand, Resize, Pad): 2^28 (1 GiB of float32). A file that asks for more is refused up front.
+ */
+export const MAX_COMPUTED_ELEMENTS = 2 ** 28;
+
+export function checkAllocation(op: string, shape: readonly number[]): void {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new StrataError(op, `shape [${shape}] has an invalid dimension ${d}`);
+    n *= d;
+  }
+  if (n > MAX_COMPUTED_ELEMENTS)
+    throw new StrataError(
+      op,
+      `shape [${shape}] has ${n} elements, more than the ${MAX_COMPUTED_ELEMENTS} Strata allocates for one op`,
+    );
+}
+
 const range = (n: number, from = 0) => Array.from({ length: n - from }, (_, i) => i + from);
 const normAxis = (a: number, r: number) => (a < 0 ? a + r : a);
 const prod = (v: readonly number[]) => v.reduce((p, d) => p * d, 1);
@@ -504,6 +524,7 @@ export function resizeGeometry(a: Args, shape: number[], oldStyle: boolean) {
 function resizeLike(a: Args, fixed?: { coordinateMode: CoordinateMode; nearestMode: NearestMode }): Tensor {
   const x = a.x(0);
   const { out, scales } = resizeGeometry(a, x.shape, fixed !== undefined || a.opset < 11);
+  checkAllocation('Resize', out);
   if (out[0] !== x.shape[0] || out[1] !== x.shape[1])
     throw new StrataError(
       'Resize',
@@ -728,6 +749,7 @@ export const onnxOps: Record<string, OpEntry> = {
     lists: [0],
     run: (a) => {
       const shape = a.list(0)!;
+      checkAllocation('ConstantOfShape', shape);
       const v = a.tensorAttr('value');
       const value = v?.data ? Number(v.data[0]) : 0;
       const dtype = v
@@ -746,6 +768,7 @@ export const onnxOps: Record<string, OpEntry> = {
     run: (a) => {
       const [start, limit, delta] = [a.scalar(0)!, a.scalar(1)!, a.scalar(2)!];
       const n = Math.max(Math.ceil((limit - start) / delta), 0);
+      checkAllocation('Range', [n]);
       const v = Array.from({ length: n }, (_, i) => start + i * delta);
       const like = a.x(0);
       return hostTensor(v, [n], like.dtype === 'int32', like, like.backend);
@@ -819,6 +842,7 @@ export const onnxOps: Record<string, OpEntry> = {
       const r = Math.max(s.length, x.rank);
       const xs = [...new Array<number>(r - x.rank).fill(1), ...x.shape];
       const ss = [...new Array<number>(r - s.length).fill(1), ...s];
+      checkAllocation('Expand', ss);
       return broadcastTo(
         reshape(x, xs),
         xs.map((d, i) => (d === 1 ? ss[i] : d)),
@@ -880,6 +904,10 @@ export const onnxOps: Record<string, OpEntry> = {
       axes.forEach((ax, k) => {
         pairs[ax] = [p[k], p[k + axes.length]];
       });
+      checkAllocation(
+        'Pad',
+        x.shape.map((d, k) => d + pairs[k][0] + pairs[k][1]),
+      );
       if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge')
         throw new StrataError('Pad', `mode '${mode}' is not supported (constant, reflect, edge)`);
       return pad(x, pairs, mode, (a.opset >= 11 ? a.scalar(2) : a.f('value', 0)) ?? 0);
@@ -1070,3 +1098,8 @@ export const onnxOps: Record<string, OpEntry> = {
     run: (a) => resizeLike(a, { coordinateMode: 'asymmetric', nearestMode: 'floor' }),
   },
 };
+
+/** The entry of an ONNX op, looked up as an own property only ('constructor' or '__proto__' are not ops). */
+export function opEntry(op: string): OpEntry | undefined {
+  return Object.hasOwn(onnxOps, op) ? onnxOps[op] : undefined;
+}
