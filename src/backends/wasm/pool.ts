@@ -7,9 +7,10 @@ import { nodeModule } from './loader.js';
  * into a control block in that memory, wakes the workers with Atomics.notify, runs its own share
  * (tid 0) and waits for the others with Atomics.wait — a synchronous call, as every Strata op is.
  * Workers spin ~100 µs on the job counter before sleeping, so back-to-back ops wake them in
- * nanoseconds rather than the ~60 µs of a futex wake-up. Each share is claimed with a compare-and-
- * swap: when the calling thread has finished its own share it takes every share no worker has
- * claimed yet, so a worker that is slow to wake (a busy machine) costs parallelism, never a wait.
+ * nanoseconds rather than the ~60 µs of a futex wake-up. A job is cut into shares (more than there
+ * are threads for the large ones) that every thread claims with a compare-and-swap until none is
+ * left: a worker that is slow to wake, or a core taken by another process, costs parallelism, never
+ * a wait, and uneven shares balance themselves.
  *
  * The workers are started by a supervisor thread whose event loop stays free while the calling
  * thread is blocked: it is the one that hears a worker's 'exit' event and writes "dead" into the
@@ -27,14 +28,37 @@ const DEAD = 5;
 const DEAD_CODE = 6;
 const ERROR = 7;
 const READY = 8;
-// Per share tid ≥ 1: [CLAIM, FIN, KILL, pad] at WSLOT + 4·(tid-1). CLAIM holds the sequence number of
-// the last job whose share was claimed (by the worker, or stolen by the calling thread); FIN the last
-// one the worker finished.
+/** The next share to claim, tagged with the job: (seq & 0xfffff) << 12 | share. */
+const NEXT = 9;
+/** Shares of the current job. */
+const SHARES = 10;
+/**
+ * Per worker tid ≥ 1: [BUSY, FIN, KILL, pad] at WSLOT + 4·(tid-1): the sequence number of the last
+ * job the worker started and finished (KILL: testing hook).
+ */
 const WSLOT = 16;
 export const CTL_BYTES = 64 + 16 * 256;
+const SHARE_BITS = 12;
+export const MAX_SHARES = 1 << SHARE_BITS;
 
 const SPIN_MS = 0.1;
 const READY_TIMEOUT_MS = 20000;
+
+/**
+ * Claims the next share of job `seq`: -1 when they are all taken or the job is over. The tag makes
+ * a worker that wakes late for a finished job claim nothing of the next one.
+ */
+const CLAIM_SRC = `function claim(I, b, seq) {
+  const tag = (seq & 0xfffff) << ${SHARE_BITS};
+  const shares = Atomics.load(I, b + ${SHARES});
+  for (;;) {
+    const cur = Atomics.load(I, b + ${NEXT});
+    if ((cur & ~${MAX_SHARES - 1}) !== tag) return -1;
+    const i = cur & ${MAX_SHARES - 1};
+    if (i >= shares) return -1;
+    if (Atomics.compareExchange(I, b + ${NEXT}, cur, cur + 1) === cur) return i;
+  }
+}`;
 
 const WORKER_SRC = `
 const { workerData } = require('node:worker_threads');
@@ -45,6 +69,7 @@ inst.exports.setScratch(scratch, scratchBytes);
 const I = new Int32Array(memory.buffer);
 const b = ctl >> 2;
 const slot = b + ${WSLOT} + 4 * (tid - 1);
+${CLAIM_SRC}
 let seen = Atomics.load(I, b + ${SEQ});
 Atomics.add(I, b + ${READY}, 1);
 Atomics.notify(I, b + ${READY});
@@ -63,22 +88,25 @@ for (;;) {
   seen = s;
   const job = Atomics.load(I, b + ${JOB});
   if (job === 0) break;
-  const nt = Atomics.load(I, b + ${NT});
-  if (tid >= nt) continue;
-  const prev = Atomics.load(I, slot);
-  if (prev === s || Atomics.compareExchange(I, slot, prev, s) !== prev) continue;
-  if (Atomics.load(I, slot + 2) !== 0) process.exit(7);
-  try {
-    run(job, Atomics.load(I, b + ${PARAMS}), tid, nt);
-  } catch (e) {
-    Atomics.compareExchange(I, b + ${ERROR}, 0, tid);
+  if (tid >= Atomics.load(I, b + ${NT})) continue;
+  const params = Atomics.load(I, b + ${PARAMS});
+  const shares = Atomics.load(I, b + ${SHARES});
+  Atomics.store(I, slot, s);
+  for (;;) {
+    const i = claim(I, b, s);
+    if (i < 0) break;
+    if (Atomics.load(I, slot + 2) !== 0) process.exit(7);
+    try {
+      run(job, params, i, shares);
+    } catch (e) {
+      Atomics.compareExchange(I, b + ${ERROR}, 0, tid);
+    }
   }
   Atomics.store(I, slot + 1, s);
   Atomics.add(I, b + ${DONE}, 1);
   Atomics.notify(I, b + ${DONE});
 }
 `;
-
 const SUPERVISOR_SRC = `
 const { Worker, workerData, parentPort } = require('node:worker_threads');
 const { module, memory, ctl, n, scratch, scratchBytes, workerSrc } = workerData;
@@ -173,54 +201,61 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `job` on `nt` threads (the calling thread is tid 0): posts it, runs the own share, takes
-   * the unclaimed ones, waits for the others. `runLocal(tid)` runs a share on this thread.
+   * Runs `job` split into `shares` shares on up to `nt` threads (the calling thread included):
+   * posts it, then every thread claims shares until none is left, so a worker that is slow to wake
+   * (a busy machine) costs parallelism, never a wait. `runLocal(i)` runs share i on this thread.
    */
-  run(job: number, params: number, nt: number, name: string, runLocal: (tid: number) => void): void {
+  run(
+    job: number,
+    params: number,
+    nt: number,
+    shares: number,
+    name: string,
+    runLocal: (i: number) => void,
+  ): void {
     this.waitReady();
     const I = this.i32();
     if (Atomics.load(I, DEAD)) this.fail(name, I);
+    const seq = (Atomics.load(I, SEQ) + 1) | 0;
     Atomics.store(I, JOB, job);
     Atomics.store(I, PARAMS, params);
     Atomics.store(I, NT, nt);
+    Atomics.store(I, SHARES, shares);
+    Atomics.store(I, NEXT, (seq & 0xfffff) << SHARE_BITS);
     Atomics.store(I, DONE, 0);
     Atomics.store(I, ERROR, 0);
-    const seq = Atomics.add(I, SEQ, 1) + 1;
+    Atomics.store(I, SEQ, seq);
     Atomics.notify(I, SEQ);
     let err: unknown = null;
-    try {
-      runLocal(0);
-    } catch (e) {
-      err = e;
+    for (;;) {
+      const i = claimShare(I, seq);
+      if (i < 0) break;
+      try {
+        runLocal(i);
+      } catch (e) {
+        err = e;
+        // let nobody start another share
+        Atomics.store(I, NEXT, ((seq & 0xfffff) << SHARE_BITS) | (MAX_SHARES - 1));
+        break;
+      }
     }
-    // steal the shares no worker has claimed yet
-    let want = 0;
-    const stolen: number[] = [];
-    for (let tid = 1; tid < nt; tid++) {
-      const claim = WSLOT + 4 * (tid - 1);
-      const prev = Atomics.load(I, claim);
-      if (prev !== seq && Atomics.compareExchange(I, claim, prev, seq) === prev) {
-        stolen.push(tid);
-        if (!err)
-          try {
-            runLocal(tid);
-          } catch (e) {
-            err = e;
-          }
-      } else want++;
-    }
+    // every share is claimed: wait for the workers still running one
     let spins = 0;
     let t0 = 0;
     for (;;) {
-      const d = Atomics.load(I, DONE);
-      if (d >= want) break;
+      let busy = 0;
+      for (let tid = 1; tid < nt; tid++) {
+        const w = WSLOT + 4 * (tid - 1);
+        if (Atomics.load(I, w) === seq && Atomics.load(I, w + 1) !== seq) busy++;
+      }
+      if (!busy) break;
       if (Atomics.load(I, DEAD)) {
-        this.drain(I, seq, nt, stolen);
+        this.drain(I, seq, nt);
         this.fail(name, I);
       }
       if ((++spins & 255) === 0) {
         if (!t0) t0 = performance.now();
-        else if (performance.now() - t0 > SPIN_MS) Atomics.wait(I, DONE, d, 100);
+        else if (performance.now() - t0 > SPIN_MS) Atomics.wait(I, DONE, Atomics.load(I, DONE), 100);
       }
     }
     const failed = Atomics.load(I, ERROR);
@@ -232,16 +267,17 @@ export class ThreadPool {
       );
   }
 
-  /** After a death: waits (bounded) for the live workers to finish their share, so none writes later. */
-  private drain(I: Int32Array, seq: number, nt: number, stolen: readonly number[]): void {
+  /** After a death: stops the job and waits (bounded) for the live workers to finish their share. */
+  private drain(I: Int32Array, seq: number, nt: number): void {
+    Atomics.store(I, NEXT, ((seq & 0xfffff) << SHARE_BITS) | (MAX_SHARES - 1));
     const dead = Atomics.load(I, DEAD);
     const t0 = Date.now();
     for (let tid = 1; tid < nt; tid++) {
-      if (tid === dead || stolen.includes(tid)) continue;
-      const fin = WSLOT + 4 * (tid - 1) + 1;
-      while (Atomics.load(I, fin) !== seq && Atomics.load(I, WSLOT + 4 * (tid - 1)) === seq) {
+      if (tid === dead) continue;
+      const w = WSLOT + 4 * (tid - 1);
+      while (Atomics.load(I, w) === seq && Atomics.load(I, w + 1) !== seq) {
         if (Date.now() - t0 > 10000) return;
-        Atomics.wait(I, fin, Atomics.load(I, fin), 10);
+        Atomics.wait(I, DONE, Atomics.load(I, DONE), 10);
       }
     }
   }
@@ -273,5 +309,18 @@ export class ThreadPool {
     Atomics.add(I, SEQ, 1);
     Atomics.notify(I, SEQ);
     void sup.terminate();
+  }
+}
+
+/** The calling thread's side of CLAIM_SRC. */
+function claimShare(I: Int32Array, seq: number): number {
+  const tag = (seq & 0xfffff) << SHARE_BITS;
+  const shares = Atomics.load(I, SHARES);
+  for (;;) {
+    const cur = Atomics.load(I, NEXT);
+    if ((cur & ~(MAX_SHARES - 1)) !== tag) return -1;
+    const i = cur & (MAX_SHARES - 1);
+    if (i >= shares) return -1;
+    if (Atomics.compareExchange(I, NEXT, cur, cur + 1) === cur) return i;
   }
 }

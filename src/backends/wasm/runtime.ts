@@ -3,7 +3,7 @@ import { StrataError } from '../../core/errors.js';
 import { WasmHeap } from './heap.js';
 import { kernelModule, nodeModule, sharedMemoryAvailable } from './loader.js';
 import { JOB_TEST_TRAP } from './opcodes.js';
-import { CTL_BYTES, ThreadPool } from './pool.js';
+import { CTL_BYTES, MAX_SHARES, ThreadPool } from './pool.js';
 
 interface KernelExports {
   run(job: number, params: number, tid: number, nt: number): void;
@@ -135,9 +135,14 @@ export class Runtime {
     this.pool?.waitReady();
   }
 
-  /** Threads worth using for `work` (flops, or an equivalent for memory-bound kernels). */
-  threadsFor(work: number): number {
-    return work < this.minParallelWork ? 1 : this.threads;
+  /**
+   * Shares to cut a job of `work` (flops, or an equivalent for memory-bound kernels) into: 1 (this
+   * thread alone) below the threshold, else `factor` per thread (more shares balance better; each
+   * costs the kernel's per-share setup, such as packing).
+   */
+  threadsFor(work: number, factor = 1): number {
+    if (work < this.minParallelWork || this.threads === 1) return 1;
+    return Math.min(this.threads * (work >= 20 * this.minParallelWork ? factor : 1), MAX_SHARES);
   }
 
   /** A parameter block of `n` int32 slots; bigger than the standing block means a temporary one. */
@@ -151,10 +156,10 @@ export class Runtime {
     return new Params(ptr, this.heap.i32(), this.heap.f32(), temp);
   }
 
-  /** Runs a job on `nt` threads (1: right here) and releases a temporary parameter block. */
-  run(job: number, p: Params, nt: number, name: string): void {
+  /** Runs a job cut into `shares` shares (1: right here) and releases a temporary parameter block. */
+  run(job: number, p: Params, shares: number, name: string): void {
     try {
-      if (nt <= 1 || !this.pool) this.local(job, p.ptr, 0, 1, name);
+      if (shares <= 1 || !this.pool) this.local(job, p.ptr, 0, 1, name);
       else {
         if (this.pool.broken) {
           this.closePool();
@@ -162,8 +167,8 @@ export class Runtime {
         }
         const pool = this.pool!;
         try {
-          const n = Math.min(nt, this.threads);
-          pool.run(job, p.ptr, n, name, (tid) => this.local(job, p.ptr, tid, n, name));
+          const n = Math.min(shares, this.threads);
+          pool.run(job, p.ptr, n, shares, name, (i) => this.local(job, p.ptr, i, shares, name));
         } finally {
           if (pool.broken && this.pool === pool) {
             this.closePool();
@@ -176,9 +181,9 @@ export class Runtime {
     }
   }
 
-  private local(job: number, params: number, tid: number, nt: number, name: string): void {
+  private local(job: number, params: number, share: number, shares: number, name: string): void {
     try {
-      this.exports.run(job, params, tid, nt);
+      this.exports.run(job, params, share, shares);
     } catch (e) {
       if (e instanceof StrataError) throw e;
       throw new StrataError('wasm', `kernel of '${name}' trapped: ${(e as Error).message} (a bug in Strata)`);

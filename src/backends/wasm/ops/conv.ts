@@ -15,7 +15,7 @@ function convRun(job: number, name: string, g: Geom3, in0: number, in1: number, 
   const P = O[0] * O[1] * O[2];
   const work = 2 * N * F * P * Cg * KK;
   const r = rt();
-  const nt = r.threadsFor(work);
+  const nt = r.threadsFor(work, 4);
   let split: number;
   if (job === C.JOB_CONV_BACKWARD_FILTER) split = G >= nt && (G % nt === 0 || G >= 4 * nt) ? 0 : 1;
   else {

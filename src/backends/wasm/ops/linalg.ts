@@ -30,7 +30,7 @@ const matmul: Kernel<AttrsOf<'matmul'>> = ([a, b], { transA, transB }, [m]) => {
   const ldb = b.shape[rb - 1];
   const work = 2 * total * K;
   const rtm = rt();
-  const nt = rtm.threadsFor(work);
+  const nt = rtm.threadsFor(work, 2);
   // whole batch items when there are enough; else row panels (each thread packs its rows of A, the
   // 4× larger pre-broadcast operand, and all of B), or column panels when there are few rows
   const split = batch >= nt && (batch % nt === 0 || batch >= 4 * nt) ? 0 : M >= 32 * nt || M >= N ? 2 : 1;
