@@ -1,12 +1,17 @@
 /**
- * ONNX operator conformance: runs the ONNX node tests (../shared/onnx-node-tests, ONNX v1.22) for the
- * ops mapped in ops.ts on Strata's reference backend and compares with rtol 1e-3, atol 1e-7 (the ONNX
- * runner's tolerances). Skips come from skips.ts, each with its reason.
+ * ONNX operator conformance: runs the ONNX node tests (../shared/onnx-node-tests, ONNX v1.22) on
+ * Strata's reference backend and compares with rtol 1e-3, atol 1e-7 (the ONNX runner's tolerances).
+ * Single-node cases run op by op through the handlers of src/io/onnx/ops.ts; the `_expanded` cases
+ * (the op spelled out as a graph of primitive nodes) run through the importer (src/io/onnx/import.ts).
+ * Skips come from skips.ts, each with its reason.
  *
  *   npm run conformance [-- --json] [--verbose] [--filter=<regexp>] [--skips] [--root=<dir>]
+ *                       [--importer] [--markdown]
  *
- * Prints `<Op>: N passed, N failed, N skipped` per op and a total; with --json the last line is
- * `{"passed":N,"failed":N,"skipped":N}`.
+ * Prints `<Op>: N passed, N failed, N skipped` per op (with the expanded share), the single-node and
+ * expanded totals and the overall total; with --json the last line is `{"passed":N,"failed":N,"skipped":N}`.
+ * --importer runs the single-node cases through the importer as well; --markdown prints the per-op
+ * table of docs/CONFORMANCE.md.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -69,6 +74,8 @@ export interface ConformanceOptions {
   root?: string;
   /** Only cases whose name matches. */
   filter?: RegExp;
+  /** Run the single-node cases through the importer too (as the expanded ones), not op by op. */
+  importer?: boolean;
 }
 
 const EXPANDED = /_expanded(_ver\d+)?$/;
@@ -104,7 +111,7 @@ export function runConformance(opts: ConformanceOptions = {}): ConformanceReport
         continue;
       }
       const baseAttrs = models.get(base)?.nodes[0]?.attrs;
-      cases.push(runCase(c.name, c.dir, op, expanded, entry ?? NO_ENTRY, baseAttrs));
+      cases.push(runCase(c.name, c.dir, op, expanded, entry ?? NO_ENTRY, baseAttrs, !!opts.importer));
     }
   } finally {
     setBackend(prev);
@@ -146,6 +153,7 @@ function runCase(
   expanded: boolean,
   entry: CaseInfo['entry'],
   baseAttrs?: ReadonlyMap<string, unknown>,
+  viaImporter = false,
 ): CaseResult {
   let k: OnnxCase;
   try {
@@ -178,7 +186,7 @@ function runCase(
   const skip = skipReason(info);
   if (skip) return { name, op, expanded, status: 'skipped', message: skip.reason, skipId: skip.id };
   if (k.dataSets.length === 0) return { name, op, expanded, status: 'failed', message: 'no test data set' };
-  if (expanded) {
+  if (expanded || viaImporter) {
     try {
       const problem = runImported(k);
       return problem
@@ -319,6 +327,20 @@ export function formatReport(r: ConformanceReport, verbose = false): string {
   return lines.join('\n');
 }
 
+/** The per-op table of docs/CONFORMANCE.md. */
+export function markdownTable(r: ConformanceReport): string {
+  const rows = [
+    '| ONNX op | single-node passed | failed | skipped | expanded passed | failed | skipped |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const cell = (c: OpCounts | undefined) => (c ? `${c.passed} | ${c.failed} | ${c.skipped}` : '– | – | –');
+  for (const op of r.perOp.keys())
+    rows.push(`| ${op} | ${cell(r.single.perOp.get(op))} | ${cell(r.expanded.perOp.get(op))} |`);
+  const t = (c: OpCounts) => `**${c.passed}** | **${c.failed}** | **${c.skipped}**`;
+  rows.push(`| **total** | ${t(r.single.totals)} | ${t(r.expanded.totals)} |`);
+  return rows.join('\n');
+}
+
 function main(argv: string[]): number {
   const flag = (n: string) => argv.includes(`--${n}`);
   const value = (n: string) => argv.find((a) => a.startsWith(`--${n}=`))?.slice(n.length + 3);
@@ -328,13 +350,21 @@ function main(argv: string[]): number {
   }
   const root = value('root') ? resolve(value('root')!) : DEFAULT_ROOT;
   const filter = value('filter');
-  const report = runConformance({ root, filter: filter ? new RegExp(filter) : undefined });
+  const report = runConformance({
+    root,
+    filter: filter ? new RegExp(filter) : undefined,
+    importer: flag('importer'),
+  });
   if (!report) {
     console.log(
       `conformance: skipped — the ONNX node tests are not at ${root} (see ../shared/onnx-node-tests)`,
     );
     if (flag('json')) console.log(JSON.stringify({ passed: 0, failed: 0, skipped: 0 }));
     return 0;
+  }
+  if (flag('markdown')) {
+    console.log(markdownTable(report));
+    return report.totals.failed ? 1 : 0;
   }
   console.log(formatReport(report, flag('verbose')));
   if (flag('verbose')) console.log(`out-of-scope ops: ${report.outOfScope.ops.join(', ')}`);

@@ -106,13 +106,13 @@ export const skips: readonly SkipRule[] = [
   {
     id: 'integer-data',
     reason:
-      'integer data (int8/16/64, uint8/16/32/64, or int32 into arithmetic): Strata computes in float32/float64 and keeps int32 for indices and shape ops',
+      'a single-node case on integer data (int8/16/64, uint8/16/32/64, or int32 into arithmetic): Strata computes in float32/float64 and keeps int32 for indices and shape ops (the importer runs the expanded cases’ integer shape arithmetic on the host)',
     when: (c) => !c.expanded && tensorInputTypes(c).some((t) => INTS.includes(t) && !accepts(c).includes(t)),
   },
   {
     id: 'bool-data',
     reason:
-      'bool data into an op that reduces or computes on it: Strata has no bool type (comparisons give 0/1 floats)',
+      'a single-node case with bool data into an op that reduces or computes on it: Strata has no bool type (comparisons give 0/1 floats)',
     when: (c) => !c.expanded && tensorInputTypes(c).some((t) => t === DT.BOOL && !accepts(c).includes(t)),
   },
   {
