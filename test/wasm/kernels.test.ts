@@ -421,6 +421,13 @@ describe('wasm kernels match the reference', () => {
         const label = `pool x[${c.x}] k${c.k} s${c.s} p${c.pb}/${c.pe} d${c.d} ${c.ceil ? 'ceil' : 'floor'}`;
         compare(`max${label}`, [F(c.x, 'distinct')], op(opTable.maxPool, attrs, 2), { exact: true });
         compare(`max${label} ties`, [F(c.x, 'mask')], op(opTable.maxPool, attrs, 2), { exact: true });
+        const n = c.x.reduce((p, d) => p * d, 1);
+        const withNaN = Array.from({ length: n }, (_, i) =>
+          i % 7 === 3 || i % 11 === 5 ? Number.NaN : (i * 37) % 13,
+        );
+        compare(`max${label} NaN`, [{ shape: c.x, values: withNaN }], op(opTable.maxPool, attrs, 2), {
+          exact: true,
+        });
         const [y, idx] = S.maxPool(S.zeros(c.x), attrs);
         for (const cip of [false, true]) {
           const a = { ...attrs, countIncludePad: cip };

@@ -44,8 +44,8 @@ function collector(): (() => void) | null {
 /**
  * A caching allocator over the wasm memory. Freed blocks go to a free list keyed by their exact size
  * (requests are rounded to size classes, so a training loop finds its blocks again step after step);
- * a miss takes fresh memory from the top. When the top is exhausted the cached blocks are coalesced
- * and searched first-fit; only then does the memory grow — after asking the garbage collector for a
+ * a miss takes fresh memory from the top. When the top is exhausted and a quarter of the heap sits in
+ * the free lists, the cached blocks are coalesced and searched first-fit; otherwise the memory grows — after asking the garbage collector for a
  * collection whenever the heap would pass the next threshold (see DESIGN.md: wasm memory is invisible
  * to the collector's heuristics, so tensors dropped by the user would otherwise pile up).
  * Nothing ever shrinks a WebAssembly memory.
@@ -136,7 +136,12 @@ export class WasmHeap {
   }
 
   private slowAlloc(size: number): number {
-    if (this.cachedBytes >= size) {
+    // Coalescing reshapes the cache (merged blocks no longer match the size classes), so it waits
+    // until a quarter of the heap sits unused in free lists; until then the memory grows.
+    if (
+      this.cachedBytes >= size &&
+      (this.cachedBytes >= this.size / 4 || this.size + size > MAX_PAGES * PAGE)
+    ) {
       const p = this.fromCache(size);
       if (p >= 0) return p;
     }

@@ -99,7 +99,8 @@ function packGather(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, 
   }
   const lim2 = i32x4.splat(T2);
   const zero = i32x4.splat(0);
-  const seg = scratch() + SCR_USER + 128; // up to 8 segments × 8 i32 (kept below the tap table)
+  const seg = scratch() + SCR_USER + 128; // up to 8 runs × 8 i32
+  const segMask = scratch() + SCR_USER + 512; // their lane masks, 2 v128 each (the tap table is at +1024)
   for (let jr = 0; jr < nc; jr += NR) {
     const j = j0 + jr;
     const cols = min(NR, ncols - j);
@@ -120,6 +121,13 @@ function packGather(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, 
         store<i32>(e, u0 * gMul0 - gOff0, 8);
         store<i32>(e, u1 * gMul1 - gOff1, 12);
         store<i32>(e, u2 - gOff2 - c, 16);
+        // lanes of the panel this run owns
+        const mk = segMask + (<usize>ns << 5);
+        const lo = i32x4.splat(c);
+        const hi = i32x4.splat(c + run);
+        v128.store(mk, v128.and(i32x4.ge_s(LANES, lo), i32x4.lt_s(LANES, hi)));
+        const l4 = i32x4.add(LANES, i32x4.splat(4));
+        v128.store(mk, v128.and(i32x4.ge_s(l4, lo), i32x4.lt_s(l4, hi)), 16);
         ns++;
         c += run;
         u2 = 0;
@@ -184,16 +192,9 @@ function packGather(dst: usize, src: usize, k0: i32, kc: i32, j0: i32, nc: i32, 
         if (v2 + c1 <= 0 || v2 + c0 >= T2) continue;
         const r = src + (<usize>(load<i32>(e) + (b0 * T1 + b1) * T2 + b2) << 2);
         const idx = i32x4.add(i32x4.splat(v2), LANES);
-        const lane = LANES;
-        const m0 = v128.and(
-          i32x4.lt_u(idx, lim2),
-          v128.and(i32x4.ge_s(lane, i32x4.splat(c0)), i32x4.lt_s(lane, i32x4.splat(c1))),
-        );
-        const lane4 = i32x4.add(lane, i32x4.splat(4));
-        const m1 = v128.and(
-          i32x4.lt_u(i32x4.add(idx, i32x4.splat(4)), lim2),
-          v128.and(i32x4.ge_s(lane4, i32x4.splat(c0)), i32x4.lt_s(lane4, i32x4.splat(c1))),
-        );
+        const mk = segMask + (<usize>si << 5);
+        const m0 = v128.and(i32x4.lt_u(idx, lim2), v128.load(mk));
+        const m1 = v128.and(i32x4.lt_u(i32x4.add(idx, i32x4.splat(4)), lim2), v128.load(mk, 16));
         lo = v128.or(lo, v128.and(v128.load(r), m0));
         hi = v128.or(hi, v128.and(v128.load(r, 16), m1));
       }

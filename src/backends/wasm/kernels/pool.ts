@@ -31,35 +31,82 @@ function readPool(p: usize): void {
   return n;
 }
 
+/**
+ * Max pooling: the first largest tap of each window in row-major tap order wins, and a NaN wins over
+ * everything (a later NaN over an earlier one), as the reference. 2×2 windows of stride 2 without
+ * padding or dilation (the common case) take a vector path, four outputs at a time.
+ */
 export function maxPool(p: usize, tid: i32, nt: i32): void {
   readPool(p);
   const planes = pi(p, 0);
   const x = <usize>pi(p, 22);
   const y = <usize>pi(p, 23);
   const yi = <usize>pi(p, 24);
-  const Sp = S0 * S1 * S2;
-  const Op = O0 * O1 * O2;
+  const s0 = S0, s1 = S1, s2 = S2;
+  const k0n = K0, k1n = K1, k2n = K2;
+  const o0n = O0, o1n = O1, o2n = O2;
+  const t0 = st0, t1 = st1, t2 = st2;
+  const p0 = pb0, p1 = pb1, p2 = pb2;
+  const d0 = dl0, d1 = dl1, d2 = dl2;
+  const Sp = s0 * s1 * s2;
+  const Op = o0n * o1n * o2n;
   const q0 = share(planes, tid, nt, 1);
   const q1 = share(planes, tid + 1, nt, 1);
+  const fast2x2 = k0n == 1 && k1n == 2 && k2n == 2 && t1 == 2 && t2 == 2 && p1 == 0 && p2 == 0 && d1 == 1 && d2 == 1;
   for (let q = q0; q < q1; q++) {
     const xp = x + (<usize>(q * Sp) << 2);
     let out = <usize>(q * Op) << 2;
-    for (let o0 = 0; o0 < O0; o0++)
-      for (let o1 = 0; o1 < O1; o1++)
-        for (let o2 = 0; o2 < O2; o2++) {
+    for (let o0 = 0; o0 < o0n; o0++) {
+      const i0 = o0 * t0 - p0;
+      for (let o1 = 0; o1 < o1n; o1++) {
+        let o2 = 0;
+        if (fast2x2 && <u32>i0 < <u32>s0) {
+          // rows 2·o1 and 2·o1 + 1 exist (no padding, floor mode) unless ceil mode adds a window
+          const r = (i0 * s1 + 2 * o1) * s2;
+          if (2 * o1 + 1 < s1) {
+            const ra = xp + (<usize>r << 2);
+            const rb = ra + (<usize>s2 << 2);
+            for (; o2 + 4 <= o2n && 2 * o2 + 8 <= s2; o2 += 4) {
+              const a0 = v128.load(ra + (<usize>(2 * o2) << 2));
+              const a1 = v128.load(ra + (<usize>(2 * o2) << 2), 16);
+              const b0 = v128.load(rb + (<usize>(2 * o2) << 2));
+              const b1 = v128.load(rb + (<usize>(2 * o2) << 2), 16);
+              const v00 = v128.shuffle<i32>(a0, a1, 0, 2, 4, 6);
+              const v01 = v128.shuffle<i32>(a0, a1, 1, 3, 5, 7);
+              const v10 = v128.shuffle<i32>(b0, b1, 0, 2, 4, 6);
+              const v11 = v128.shuffle<i32>(b0, b1, 1, 3, 5, 7);
+              const base = i32x4.add(i32x4.splat(r + 2 * o2), i32x4(0, 2, 4, 6));
+              let best = v00;
+              let bi = base;
+              let m = v128.or(f32x4.gt(v01, best), f32x4.ne(v01, v01));
+              best = v128.bitselect(v01, best, m);
+              bi = v128.bitselect(i32x4.add(base, i32x4.splat(1)), bi, m);
+              m = v128.or(f32x4.gt(v10, best), f32x4.ne(v10, v10));
+              best = v128.bitselect(v10, best, m);
+              bi = v128.bitselect(i32x4.add(base, i32x4.splat(s2)), bi, m);
+              m = v128.or(f32x4.gt(v11, best), f32x4.ne(v11, v11));
+              best = v128.bitselect(v11, best, m);
+              bi = v128.bitselect(i32x4.add(base, i32x4.splat(s2 + 1)), bi, m);
+              v128.store(y + out, best);
+              v128.store(yi + out, bi);
+              out += 16;
+            }
+          }
+        }
+        for (; o2 < o2n; o2++) {
           let best: f32 = -Infinity;
           let bi = -1;
-          for (let k0 = 0; k0 < K0; k0++) {
-            const i0 = o0 * st0 - pb0 + k0 * dl0;
-            if (<u32>i0 >= <u32>S0) continue;
-            for (let k1 = 0; k1 < K1; k1++) {
-              const i1 = o1 * st1 - pb1 + k1 * dl1;
-              if (<u32>i1 >= <u32>S1) continue;
-              const rowi = (i0 * S1 + i1) * S2;
-              for (let k2 = 0; k2 < K2; k2++) {
-                const i2 = o2 * st2 - pb2 + k2 * dl2;
-                if (<u32>i2 >= <u32>S2) continue;
-                const t = rowi + i2;
+          for (let k0 = 0; k0 < k0n; k0++) {
+            const j0 = i0 + k0 * d0;
+            if (<u32>j0 >= <u32>s0) continue;
+            for (let k1 = 0; k1 < k1n; k1++) {
+              const j1 = o1 * t1 - p1 + k1 * d1;
+              if (<u32>j1 >= <u32>s1) continue;
+              const rowi = (j0 * s1 + j1) * s2;
+              for (let k2 = 0; k2 < k2n; k2++) {
+                const j2 = o2 * t2 - p2 + k2 * d2;
+                if (<u32>j2 >= <u32>s2) continue;
+                const t = rowi + j2;
                 const v = load<f32>(xp + (<usize>t << 2));
                 if (bi < 0) bi = t;
                 if (v > best || v != v) {
@@ -73,6 +120,8 @@ export function maxPool(p: usize, tid: i32, nt: i32): void {
           store<i32>(yi + out, bi);
           out += 4;
         }
+      }
+    }
   }
 }
 
