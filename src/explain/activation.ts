@@ -1,5 +1,6 @@
 import { valueAndGradOf } from '../autograd/grad.js';
 import { fromTypedArray } from '../core/creation.js';
+import { scope } from '../core/engine.js';
 import { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../layers/activation.js';
 import { Dense, Input } from '../layers/core.js';
 import type { Initializer } from '../layers/init.js';
@@ -104,18 +105,24 @@ export const vanishingGradient: Experiment = {
       for (const s of seeds) {
         const { test } = digitSplit(0, nEx, s);
         const m = mlp(v.act, new Array(depth).fill(width), v.init).build({ seed: s });
-        const x = fromTypedArray(test.x, [nEx, 1, 28, 28]);
-        const y = fromTypedArray(test.y, [nEx]);
         const out = outputLayerOf(m.layers)!;
         const ws = m.layers
           .filter((l) => /^dense\d+$/.test(l.name))
           .map((l) => l.params.get('weight')!.value);
-        const { grads } = valueAndGradOf(() => out.loss(m.forward(x, { training: true }), y), ws);
-        grads.forEach((g, i) => {
-          const d = g.data();
-          let ss = 0;
-          for (let k = 0; k < d.length; k++) ss += d[k] * d[k];
-          sums[i] += Math.sqrt(ss) / seeds.length;
+        // In a scope: the batch, the graph and the gradients are freed once their norms are read.
+        const norms = scope(() => {
+          const x = fromTypedArray(test.x, [nEx, 1, 28, 28]);
+          const y = fromTypedArray(test.y, [nEx]);
+          const { grads } = valueAndGradOf(() => out.loss(m.forward(x, { training: true }), y), ws);
+          return grads.map((g) => {
+            const d = g.data();
+            let ss = 0;
+            for (let k = 0; k < d.length; k++) ss += d[k] * d[k];
+            return Math.sqrt(ss);
+          });
+        });
+        norms.forEach((g, i) => {
+          sums[i] += g / seeds.length;
         });
       }
       perLayer[v.key] = sums.map((g) => round(g, 10));
@@ -249,24 +256,26 @@ export const dyingRelu: Experiment = {
     const lrNormal = 0.001;
     const highRates = o.small ? [0.03, 0.1] : [0.01, 0.03, 0.1];
     const { train: tr, test } = digitSplit(nTrain, nTest, seed);
-    const probe = fromTypedArray(test.x, [nTest, 1, 28, 28]);
     const runOne = (a: ActName, lr: number) => {
       const m = mlp(a, [width, width], 'heUniform').build({ seed });
       const loss = train(m, tr, new Adam({ lr }), { epochs, batchSize: 32, seed });
       // Pre-activations of the hidden layers on the held-out digits.
-      const acts = m.activations(probe, ['dense1', 'dense2']);
-      let dead = 0;
-      let units = 0;
-      for (const t of acts.values()) {
-        const d = t.data();
-        const U = t.shape[1];
-        for (let u = 0; u < U; u++) {
-          let alive = false;
-          for (let i = 0; i < nTest && !alive; i++) if (d[i * U + u] > 0) alive = true;
-          if (!alive) dead++;
-          units++;
+      const [dead, units] = scope(() => {
+        const acts = m.activations(fromTypedArray(test.x, [nTest, 1, 28, 28]), ['dense1', 'dense2']);
+        let dead = 0;
+        let units = 0;
+        for (const t of acts.values()) {
+          const d = t.data();
+          const U = t.shape[1];
+          for (let u = 0; u < U; u++) {
+            let alive = false;
+            for (let i = 0; i < nTest && !alive; i++) if (d[i * U + u] > 0) alive = true;
+            if (!alive) dead++;
+            units++;
+          }
         }
-      }
+        return [dead, units];
+      });
       return {
         dead: round(dead / units),
         accuracy: round(accuracy(m, test)),

@@ -2,7 +2,7 @@ import { noGrad, scope } from '../core/engine.js';
 import { fromTypedArray } from '../core/creation.js';
 import { Generator } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import { batches, type Dataset, permutation, stratifiedSplit, subset } from '../data/dataset.js';
+import { type Dataset, exampleSize, permutation, stratifiedSplit, subset } from '../data/dataset.js';
 import { loadMnistPackage } from '../data/mnist.js';
 import { Input } from '../layers/core.js';
 import { outputLayerOf } from '../layers/output.js';
@@ -100,6 +100,11 @@ export function mapValues(d: Dataset, f: (v: number) => number): Dataset {
   return { ...d, x: d.x.map(f) };
 }
 
+/** The values of `f()`'s tensor result, with everything `f` made freed (predictions, probes). */
+export function values(f: () => Tensor): Float32Array {
+  return noGrad(() => scope(() => f().data() as Float32Array));
+}
+
 /** Share of examples whose largest output is the label. */
 export function accuracy(model: Model, d: Dataset, batchSize = 500): number {
   let right = 0;
@@ -127,8 +132,19 @@ export function meanLoss(model: Model, d: Dataset, batchSize = 500): number {
   const out = outputLayerOf(model.layers);
   if (!out) throw new Error('meanLoss: the model needs an output layer');
   let total = 0;
-  for (const b of batches(d, { batchSize }))
-    total += noGrad(() => scope(() => out.loss(model.forward(b.x), b.y).item())) * b.size;
+  const per = exampleSize(d);
+  for (let s = 0; s < d.y.length; s += batchSize) {
+    const e = Math.min(d.y.length, s + batchSize);
+    total +=
+      noGrad(() =>
+        scope(() => {
+          const x = fromTypedArray(d.x.subarray(s * per, e * per), [e - s, ...d.shape]);
+          const y = fromTypedArray(d.y.subarray(s, e), [e - s]);
+          return out.loss(model.forward(x), y).item();
+        }),
+      ) *
+      (e - s);
+  }
   return total / d.y.length;
 }
 
@@ -159,21 +175,34 @@ export function train(model: Model, data: Dataset, opt: Optimizer, o: TrainOptio
   const params = model.parameters();
   const gen = new Generator(o.seed);
   const steps = Math.ceil(data.y.length / o.batchSize);
+  const per = exampleSize(data);
   const losses: number[] = [];
   let step = 0;
   for (let ep = 0; ep < o.epochs; ep++) {
     const order = permutation(data.y.length, gen);
     let sum = 0;
     let n = 0;
-    for (const b of batches(data, { batchSize: o.batchSize, order })) {
-      const { value, grads } = valueAndGradOf(
-        () => out.loss(model.forward(b.x, { training: true, generator: gen }), b.y),
-        params.map((p) => p.value),
-      );
-      const v = value.item();
-      opt.step(params, grads);
-      sum += v * b.size;
-      n += b.size;
+    for (let s = 0; s < order.length; s += o.batchSize) {
+      const idx = order.subarray(s, Math.min(order.length, s + o.batchSize));
+      const xb = new Float32Array(idx.length * per);
+      const yb = new Int32Array(idx.length);
+      for (let i = 0; i < idx.length; i++) {
+        xb.set(data.x.subarray(idx[i] * per, (idx[i] + 1) * per), i * per);
+        yb[i] = data.y[idx[i]];
+      }
+      // One step in a scope: the batch, the graph and the gradients are freed when it returns.
+      const v = scope(() => {
+        const x = fromTypedArray(xb, [idx.length, ...data.shape]);
+        const y = fromTypedArray(yb, [idx.length]);
+        const { value, grads } = valueAndGradOf(
+          () => out.loss(model.forward(x, { training: true, generator: gen }), y),
+          params.map((p) => p.value),
+        );
+        opt.step(params, grads);
+        return value.item();
+      });
+      sum += v * idx.length;
+      n += idx.length;
       step++;
       if (o.onCheck && o.every && step % o.every === 0 && o.onCheck(step / steps, step)) {
         losses.push(sum / n);

@@ -15,6 +15,7 @@ import {
   round,
   type RunOptions,
   type Verdict,
+  values,
 } from './common.js';
 
 /**
@@ -90,7 +91,7 @@ export const convLocates: Experiment = {
     const respond = (imgs: Float32Array[]) => {
       const x = new Float32Array(imgs.length * CANVAS * CANVAS);
       for (let i = 0; i < imgs.length; i++) x.set(imgs[i], i * CANVAS * CANVAS);
-      return model.predict(fromTypedArray(x, [imgs.length, 1, CANVAS, CANVAS])).data() as Float32Array;
+      return values(() => model.predict(fromTypedArray(x, [imgs.length, 1, CANVAS, CANVAS])));
     };
     const per = CANVAS * CANVAS * filters;
     const digitsX = Array.from({ length: nDigits }, (_, i) => test.x.subarray(i * 784, (i + 1) * 784));

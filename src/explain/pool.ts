@@ -16,6 +16,7 @@ import {
   round,
   type RunOptions,
   type Verdict,
+  values,
 } from './common.js';
 
 /**
@@ -124,7 +125,7 @@ export const poolingInvariance: Experiment = {
       ]).build({ seed }),
     );
     const run = (m: Sequential, x: Float32Array) =>
-      m.predict(fromTypedArray(x, [n, 1, 28, 28])).data() as Float32Array;
+      values(() => m.predict(fromTypedArray(x, [n, 1, 28, 28])));
     const base = models.map((m) => run(m, test.x));
     const change: Record<string, number[]> = {};
     const pixels: number[] = [];
@@ -197,7 +198,7 @@ export const poolingInvariance: Experiment = {
       const one = test.x.subarray(0, 784);
       const moved = shiftImage(one, 1, 0);
       const maps = (m: Sequential, x: Float32Array) =>
-        m.predict(fromTypedArray(x, [1, 1, 28, 28])).data() as Float32Array;
+        values(() => m.predict(fromTypedArray(x, [1, 1, 28, 28])));
       const a0 = maps(models[0], Float32Array.from(one));
       const a1 = maps(models[0], moved);
       const b0 = maps(models[1], Float32Array.from(one));

@@ -1,4 +1,5 @@
 import { fromTypedArray } from '../core/creation.js';
+import { scope } from '../core/engine.js';
 import { StrataError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { type Layer, Parameter } from '../layers/layer.js';
@@ -53,27 +54,26 @@ export function featureMaps(
   opts: PictureOptions & { layerNames?: readonly string[]; shape?: readonly number[] } = {},
 ): FeatureMaps {
   const shape = opts.shape ?? model.inputShapes[0];
-  const x = batchOfOne(input, shape);
-  if (x.shape[0] !== 1) throw new StrataError('featureMaps', `expects a batch of one, got [${x.shape}]`);
-  const acts = model.activations(x, opts.layerNames);
+  // In a scope: the activations are copied out and freed (the page calls this on every stroke).
+  const { acts, output, xv, xshape } = scope(() => {
+    const x = batchOfOne(input, shape);
+    if (x.shape[0] !== 1) throw new StrataError('featureMaps', `expects a batch of one, got [${x.shape}]`);
+    const a = model.activations(x, opts.layerNames);
+    const last = model.layers[model.layers.length - 1];
+    const acts: [string, Float32Array, number[]][] = [...a].map(([n, t]) => [n, f32(t), t.shape.slice(1)]);
+    const output = a.get(last.name) ? f32(a.get(last.name)!) : f32(model.predict(x));
+    return { acts, output, xv: f32(x), xshape: x.shape.slice(1) };
+  });
   const byName = new Map(model.layers.map((l) => [l.name, l] as [string, Layer]));
-  const layers: LayerMaps[] = [];
-  for (const [name, t] of acts) {
-    const values = f32(t);
-    const s = t.shape.slice(1);
-    layers.push({
-      name,
-      type: byName.get(name)?.type ?? '?',
-      shape: s,
-      values,
-      picture: tensorPicture(values, s, opts),
-    });
-  }
-  const last = model.layers[model.layers.length - 1];
-  const output = acts.get(last.name) ? f32(acts.get(last.name)!) : f32(model.predict(x));
-  const xv = f32(x);
+  const layers: LayerMaps[] = acts.map(([name, values, s]) => ({
+    name,
+    type: byName.get(name)?.type ?? '?',
+    shape: s,
+    values,
+    picture: tensorPicture(values, s, opts),
+  }));
   return {
-    input: tensorPicture(xv, x.shape.slice(1), { colorMap: 'gray', scaling: 'layer' }),
+    input: tensorPicture(xv, xshape, { colorMap: 'gray', scaling: 'layer' }),
     layers,
     output,
   };

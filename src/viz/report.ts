@@ -141,8 +141,13 @@ export function reportHtml(model: Model, opts: Omit<ReportOptions, 'outDir' | 'f
   parts.push('</section>');
 
   parts.push('<section id="curves"><h2>Training curves</h2>');
-  if (opts.history?.length) parts.push(svgImg(curvesSvg, 'training curves'));
-  else parts.push('<p class="meta">No training history was given.</p>');
+  if (opts.history?.length) {
+    parts.push(svgImg(curvesSvg, 'training curves'));
+    if (!opts.history.some((h) => h.valLoss !== undefined || h.valAccuracy !== undefined))
+      parts.push(
+        '<p class="meta">Training only: this run kept no validation data during training (the held-out result is in the confusion matrix below).</p>',
+      );
+  } else parts.push('<p class="meta">No training history was given.</p>');
   parts.push('</section><section id="confusion"><h2>Confusion matrix (held-out data)</h2>');
   if (opts.confusion?.length) {
     const cm = opts.confusion;
