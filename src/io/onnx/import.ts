@@ -557,10 +557,11 @@ class Importer {
     const r = rank - 2;
     const onlyFirstOutput = n.outputs.slice(1).every((o) => !o || !this.isNeeded(o));
     const dtype: DType = x.probe.dtype === 'float64' ? 'float64' : 'float32';
+    /** Parameter values: a constant's data, or computed data (dims only name the shape in messages). */
     const p = (t: OnnxTensor | Float32Array | Float64Array, dims?: number[]) =>
-      'dtype' in t && !(t instanceof Float32Array) && !(t instanceof Float64Array)
-        ? { data: floats(t), dims: t.dims }
-        : { data: t as Float32Array, dims: dims ?? [] };
+      t instanceof Float32Array || t instanceof Float64Array
+        ? { data: t, dims: dims ?? [t.length] }
+        : { data: floats(t), dims: t.dims };
     if (!FLOAT_TYPES.includes(x.dtype)) return null;
     switch (n.opType) {
       case 'Conv': {
