@@ -115,6 +115,36 @@ describe('ONNX import: models from PyTorch', () => {
     assert.notDeepEqual(Array.from(imp.model.parameters()[0].value.data()), before);
   });
 
+  test('batch normalization imports with its running statistics and trains', () => {
+    const imp = loadOnnx(join(FIX, 'residual.onnx'));
+    assert.equal(imp.mapping.get('BatchNormalization'), 3);
+    const bn = imp.model.layers.find((l) => l.type === 'BatchNormalization')!;
+    const running = Array.from(bn.params.get('runningMean')!.value.data());
+    assert.ok(
+      running.some((v) => v !== 0),
+      'PyTorch running statistics, not the defaults',
+    );
+    const x = randn([4, 3, 12, 12], { seed: 9 });
+    const labels = tensor([0, 1, 2, 3], [4], { dtype: 'int32' });
+    const params = imp.model.parameters();
+    const opt = new Adam({ lr: 0.01 });
+    const losses: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const { value, grads } = valueAndGradOf(
+        () => crossEntropy(imp.model.forward(x, { training: true }), labels),
+        params.map((p) => p.value),
+      );
+      losses.push(value.item());
+      opt.step(params, grads);
+    }
+    assert.ok(losses[4] < losses[0], `loss should fall: ${losses}`);
+    assert.notDeepEqual(
+      Array.from(bn.params.get('runningMean')!.value.data()),
+      running,
+      'training updates the running mean',
+    );
+  });
+
   test('fine-tuning through OnnxOp layers: gradients reach their parameters', () => {
     // The 'norms' zoo network exports LayerNormalization over a leading axis and GroupNormalization as
     // small graphs of primitive ops; they import as OnnxOp layers with parameters.

@@ -103,7 +103,8 @@ def warm_batchnorm(model, shape):
 
 def write(name, model, shape, opset):
     torch.manual_seed(1)
-    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+    has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    if has_bn:
         warm_batchnorm(model, (4,) + shape[1:])
     model.eval()
     x = torch.randn(*shape)
@@ -118,6 +119,10 @@ def write(name, model, shape, opset):
         input_names=['input'],
         output_names=['output'],
         dynamic_axes={'input': {0: 'N'}, 'output': {0: 'N'}},
+        # In eval mode the exporter folds batch normalization into the convolution before it; PRESERVE
+        # (the model is in eval mode, so inference form) keeps BatchNormalization nodes for the importer.
+        training=torch.onnx.TrainingMode.PRESERVE if has_bn else torch.onnx.TrainingMode.EVAL,
+        do_constant_folding=not has_bn,
     )
     with open(os.path.join(OUT, name + '.json'), 'w') as f:
         json.dump(
