@@ -69,6 +69,33 @@ describe('ONNX import: models from PyTorch', () => {
     );
   });
 
+  test('shape_ops: non-catalog ops and shape arithmetic on the dynamic batch axis', async () => {
+    const f = fixture('shape_ops');
+    const imp = loadOnnx(join(FIX, 'shape_ops.onnx'));
+    for (const op of ['Shape', 'Gather', 'Concat', 'Reshape', 'Erf', 'Slice', 'ReduceMean'])
+      assert.ok(
+        imp.mapping.has(`OnnxOp(${op})`),
+        `${op} stays in the network: ${JSON.stringify([...imp.mapping])}`,
+      );
+    const x = inputOf(f);
+    assertClose(imp.model.predict(x).data(), f.output.data, 'shape_ops vs PyTorch');
+    assertClose(imp.model.predict(x.slice([1], [2])).data(), f.output.data.slice(5), 'batch 1');
+    // It trains, and exports back to a file onnxruntime agrees with.
+    const params = imp.model.parameters();
+    const target = randn([2, 5], { seed: 4 });
+    const { grads } = valueAndGradOf(
+      () => mse(imp.model.forward(x, { training: true }), target),
+      params.map((p) => p.value),
+    );
+    assert.ok(
+      grads.every((g) => g.data().every(Number.isFinite)) && grads.some((g) => g.data().some((v) => v !== 0)),
+    );
+    const r = await ortRun(exportOnnx(imp.model), {
+      input: { shape: f.input.shape, data: Float32Array.from(f.input.data) },
+    });
+    assertClose(r.data, f.output.data, 'shape_ops re-exported, onnxruntime vs PyTorch');
+  });
+
   test('the batch axis stays dynamic', () => {
     const f = fixture('lenet');
     const { model } = loadOnnx(join(FIX, 'lenet.onnx'));

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""PyTorch → ONNX fixtures for the importer (test/onnx/pytorch.test.ts).
+"""PyTorch → ONNX fixtures for the importer (test/onnx/import.test.ts).
 
 Writes test/fixtures/onnx/pytorch/<name>.onnx (torch.onnx.export, batch axis dynamic) and <name>.json
 (the input, PyTorch's output in eval mode, the opset and torch version) for four small networks: a LeNet,
 a residual block with addition, a 3-D convolutional net and a small U-Net with transposed convolution
-and concatenation. Run from the repository root with Debian's python3-torch (1.13 exports offline; it
+and concatenation — plus `shape_ops`, a network of non-catalog ops with shape arithmetic on the dynamic
+batch axis. Run from the repository root with Debian's python3-torch (1.13 exports offline; it
 does not need the `onnx` Python package):
 
     /usr/bin/python3 tools/golden/onnx_pytorch.py
@@ -92,6 +93,23 @@ class UNet(nn.Module):
         return self.head(F.relu(self.dec(d)))
 
 
+class ShapeOps(nn.Module):
+    """Not a catalog network: GELU through Erf, a strided slice, reshape(x.size(0), -1) (Shape, Gather,
+    Unsqueeze, Concat, Reshape on the dynamic batch), layer norm, softmax and a mean: OnnxOp layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3)
+        self.fc = nn.Linear(3 * 4 * 4, 5)
+        self.ln = nn.LayerNorm(5)
+
+    def forward(self, x):
+        y = F.gelu(self.conv(x))
+        y = F.interpolate(y, scale_factor=2, mode='nearest')[:, :, ::2, ::2]
+        y = self.ln(self.fc(y.reshape(y.size(0), -1)))
+        return torch.softmax(y * 2 - 1, dim=-1) + y.mean(dim=1, keepdim=True)
+
+
 def warm_batchnorm(model, shape):
     """A few training-mode passes so the running statistics are not the defaults."""
     model.train()
@@ -149,6 +167,8 @@ def main():
     write('conv3d', Conv3dNet(), (2, 1, 8, 8, 8), 13)
     torch.manual_seed(0)
     write('unet', UNet(), (2, 1, 16, 16), 17)
+    torch.manual_seed(0)
+    write('shape_ops', ShapeOps(), (2, 2, 6, 6), 17)
 
 
 if __name__ == '__main__':
