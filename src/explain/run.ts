@@ -171,7 +171,7 @@ export function resultJson(r: ExperimentResult): Record<string, unknown> {
 const CSS = `body{font-family:system-ui,"DejaVu Sans",sans-serif;max-width:1000px;margin:24px auto;padding:0 16px;color:#222}
 h1{font-size:24px}h2{font-size:19px;margin-top:40px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:left}
-.v{font-weight:bold;padding:2px 8px;border-radius:4px}.supported{background:#d4f0d4}.weak{background:#fff0c2}.not{background:#f8d0d0}
+.v{font-weight:bold;padding:2px 8px;border-radius:4px;white-space:nowrap}.supported{background:#d4f0d4}.weak{background:#fff0c2}.not{background:#f8d0d0}
 p.s{color:#555;font-size:13px}img{max-width:100%;margin:6px 12px 6px 0;vertical-align:top}`;
 
 /** One HTML page with every result: claim, setup, numbers, verdict and plots (embedded). */

@@ -38,7 +38,7 @@ function tile(label: string, v: Float32Array, h: number, w: number): Tile {
 
 function figure(name: string, title: string, tiles: Tile[], note: string) {
   // Every tile enlarged by the same factor (4), so the sizes compare.
-  const block = vstack([tilesSection(title, note, tiles, 1100, 4)], 4);
+  const block = vstack([tilesSection(title, note, tiles, 1100, 4, true)], 4);
   return { name, title, png: svgToPng(svgDocument(pad(block, 10))) };
 }
 

@@ -176,12 +176,15 @@ export function tilesSection(
   tiles: Tile[],
   maxWidth = 760,
   scaleBy?: number,
+  alwaysLabel = false,
 ): SvgBlock {
   const scale = scaleBy ?? (tiles.length ? Math.min(...tiles.map((t) => tileScale(t.raster))) : 1);
   const cells = tiles.map((t) => {
     const img = rasterBlock(t.raster, scale);
     const label = textBlock(t.label, 10, 'normal', '#555');
-    return img.width >= label.width || tiles.length === 1 ? vstack([img, label], 2) : img;
+    if (img.width >= label.width || tiles.length === 1) return vstack([img, label], 2);
+    // A label wider than its tile: shown when asked (the cell widens), else left out.
+    return alwaysLabel ? { ...vstack([img, label], 2), width: label.width } : img;
   });
   const head = [textBlock(title, 15, 'bold')];
   if (subtitle) head.push(textBlock(subtitle, 11, 'normal', '#555'));
