@@ -36,6 +36,9 @@ interface Result {
   max: number;
 }
 
+/** Rates per CPU-second, for the table: on a busy machine they show what the cores did when they ran. */
+const cpuRates = new Map<Result, number>();
+
 interface Workload {
   id: string;
   title: string;
@@ -194,12 +197,17 @@ function measureLatency(call: () => void, reps = 5, minSeconds = 0.2): number[] 
   return out;
 }
 
+/** Rate per second of this process's CPU time in the last `measure` (the table's "per CPU-s"). */
+let lastCpuRate = 0;
+
 /** Repetitions of ≥ minSeconds each: rates in work units per second. */
 function measure(call: () => void, work: number, reps = 5, minSeconds = 0.2): number[] {
   // warm-up: a few calls and at least 0.3 s
   const w0 = performance.now();
   for (let i = 0; i < 3 || performance.now() - w0 < 300; i++) call();
   const rates: number[] = [];
+  const cpu0 = process.cpuUsage();
+  let total = 0;
   for (let r = 0; r < reps; r++) {
     let n = 0;
     const t0 = performance.now();
@@ -210,7 +218,10 @@ function measure(call: () => void, work: number, reps = 5, minSeconds = 0.2): nu
       dt = (performance.now() - t0) / 1000;
     } while (dt < minSeconds);
     rates.push((n * work) / dt);
+    total += n * work;
   }
+  const c = process.cpuUsage(cpu0);
+  lastCpuRate = total / ((c.user + c.system) / 1e6);
   return rates;
 }
 
@@ -251,16 +262,20 @@ function main(): void {
         max: round(Math.max(...rates)),
       };
       results.push(r);
+      if (!w.latency) cpuRates.set(r, lastCpuRate);
       if (json) console.log(JSON.stringify(r));
     }
   }
   if (!json && results.length) {
     console.log('');
-    console.log('workload  threads  unit        median      min      max');
-    for (const r of results)
+    console.log('workload  threads  unit        median      min      max  per CPU-s');
+    for (const r of results) {
+      const c = cpuRates.get(r);
       console.log(
-        `${r.workload.padEnd(8)}  ${String(r.threads).padStart(7)}  ${r.unit.padEnd(8)}  ${fmt(r.median)}  ${fmt(r.min)}  ${fmt(r.max)}`,
+        `${r.workload.padEnd(8)}  ${String(r.threads).padStart(7)}  ${r.unit.padEnd(8)}  ${fmt(r.median)}  ${fmt(r.min)}  ${fmt(r.max)}  ${c === undefined ? '' : fmt(c)}`,
       );
+    }
+    console.log('(per CPU-s: work per second of CPU time of this process, all its threads together)');
   }
 }
 
