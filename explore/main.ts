@@ -22,7 +22,8 @@ import type { TrainMessage, TrainRequest } from './train-worker.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-interface PageState {
+/** What the page exposes as `window.strata` (the browser tests read it). */
+export interface PageState {
   model: Model | null;
   modelSource: string;
   input: Float32Array;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import type { PageState } from '../../explore/main.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium';
@@ -86,9 +87,7 @@ describe('explorer page in headless Chromium', { skip }, () => {
       await page.fill('#pick-index', String(i));
       await page.click('#show');
       await waitRender(n);
-      const label = await page.evaluate(
-        () => (window as unknown as { strata: { label: number } }).strata.label,
-      );
+      const label = await page.evaluate(() => (window as unknown as { strata: PageState }).strata.label);
       if ((await prediction()) === String(label)) right++;
     }
     assert.ok(right >= 9, `${right} of 10 held-out digits right`);
@@ -152,16 +151,14 @@ describe('explorer page in headless Chromium', { skip }, () => {
     });
     const status = (await page.locator('#train-status').textContent())!;
     assert.match(status, /^Done/, status);
-    const acc = await page.evaluate(
-      () => (window as unknown as { strata: { accuracies: [number, number][] } }).strata.accuracies,
-    );
+    const acc = await page.evaluate(() => (window as unknown as { strata: PageState }).strata.accuracies);
     assert.equal(acc.length, 2);
     const [[, before], [, afterOne]] = acc;
     t.diagnostic(`held-out accuracy ${before} before training, ${afterOne} after one epoch (${status})`);
     assert.ok(afterOne > before + 0.3, `held-out accuracy ${before} before, ${afterOne} after one epoch`);
     assert.ok(afterOne > 0.7, `after one epoch: ${afterOne}`);
     const losses = await page.evaluate(
-      () => (window as unknown as { strata: { losses: number[] } }).strata.losses.length,
+      () => (window as unknown as { strata: PageState }).strata.losses.length,
     );
     assert.equal(losses, Math.ceil(1000 / 32), 'one loss per batch for the live curve');
     await page.click('#clear');
