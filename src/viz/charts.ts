@@ -204,7 +204,7 @@ export function confusionSpec(
             field: 'share',
             type: 'quantitative',
             title: 'share of row',
-            scale: { domain: [0, 1], range: ['#ffffff', '#08306b'] },
+            scale: { domain: [0, 1], range: ['#ffffff', '#08306b'], interpolate: 'rgb' },
           },
         },
       },

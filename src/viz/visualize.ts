@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StrataError } from '../core/errors.js';
+import { stratifiedSplit } from '../data/dataset.js';
 import { loadMnistPackage } from '../data/mnist.js';
 import { readImage } from '../data/images.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model.js';
 import type { Model } from '../models/model.js';
+import { evaluate } from '../train/fit.js';
 import {
   type ChartSpec,
   type CurvePoint,
@@ -23,7 +25,8 @@ import { upscale } from './tiles.js';
  * `strata visualize <model> <image> --out DIR`: the pictures of one input going through a saved model —
  * the input, every layer's feature maps (one PNG per layer and one overview), the learned filters of each
  * convolution layer, the class probabilities, and, when the model's folder holds them, the training
- * curves and the confusion matrix.
+ * curves and the confusion matrix (for a model trained on the bundled digits, computed on the held-out
+ * part its metadata names).
  */
 
 export interface VisualizeOptions {
@@ -147,11 +150,23 @@ export function visualizeModel(
   };
 }
 
+/**
+ * The confusion matrix on the held-out digits a model trained on the bundled digits did not see: its
+ * metadata records the split (`strata train` saves `data: { kind: 'mnist', split: { holdout, seed } }`).
+ */
+export function heldOutConfusion(model: Model, metadata?: Record<string, unknown>): number[][] | undefined {
+  const data = metadata?.data as { kind?: string; split?: { holdout?: number; seed?: number } } | undefined;
+  if (data?.kind !== 'mnist' || typeof data.split?.holdout !== 'number') return undefined;
+  const { test } = stratifiedSplit(loadMnistPackage(), data.split.holdout, data.split.seed ?? 0);
+  return evaluate(model, test).confusion;
+}
+
 /** `strata visualize`: loads the model and the input, writes the pictures. */
 export function visualize(modelPath: string, image: string, opts: VisualizeOptions): VisualizeResult {
   const { model, classNames, metadata } = loadModel(modelPath);
   const ex = loadExample(image, model.inputShapes[0]);
   const rec = findTrainingRecords(modelPath, metadata);
+  if (!opts.confusion && !rec.confusion) rec.confusion = heldOutConfusion(model, metadata);
   return visualizeModel(model, ex, {
     ...opts,
     classNames,

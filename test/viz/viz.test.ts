@@ -14,6 +14,7 @@ import {
   digitsCnn,
   featureMaps,
   featureMapsPng,
+  heldOutConfusion,
   filtersPng,
   layerPng,
   loadMnistPackage,
@@ -217,4 +218,17 @@ test('strata visualize: pictures of a saved model for a bundled digit, through t
   assert.equal(code, 0);
   assert.equal(JSON.parse(text).probabilities.length, 10);
   assert.throws(() => visualize(mdir, 'mnist:99999', { out }), /out of range/);
+  // A model trained on the bundled digits: the confusion matrix of its held-out part (from the metadata).
+  const tdir = join(dir, 'trained');
+  saveModel(m, tdir, {
+    classNames: digits.classNames,
+    metadata: { data: { kind: 'mnist', split: { holdout: 200, seed: 0 } } },
+  });
+  const cm = heldOutConfusion(m, { data: { kind: 'mnist', split: { holdout: 200, seed: 0 } } })!;
+  assert.equal(
+    cm.flat().reduce((a, b) => a + b, 0),
+    200,
+  );
+  const r2 = visualize(tdir, 'mnist:1', { out: join(dir, 'vis3') });
+  assert.ok(r2.files.some((f) => f.endsWith('confusion.png')));
 });
