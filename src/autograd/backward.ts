@@ -1,6 +1,7 @@
 import { enableGrad, noGrad, scope } from '../core/engine.js';
 import { StrataError } from '../core/errors.js';
 import type { Node } from '../core/op.js';
+import { profileBackwardEnd, profileBackwardNode, profileBackwardStart, profiling } from '../core/profile.js';
 import { shapesEqual } from '../core/shape.js';
 import { aliasOf, type Tensor } from '../core/tensor.js';
 import { addGrad, onesLike, zerosLike } from './hooks.js';
@@ -58,6 +59,7 @@ export function gradients(
   const run = createGraph ? enableGrad : noGrad;
 
   run(() => {
+    if (profiling) profileBackwardStart();
     roots.forEach((r, i) => {
       if (!r.requiresGrad)
         throw new StrataError(
@@ -87,6 +89,7 @@ export function gradients(
       }
     };
     for (const node of order) {
+      if (profiling) profileBackwardNode(node);
       const dys = node.outputs.map((o) => grads.get(o) ?? null);
       if (dys.every((d) => d === null)) continue;
       for (const o of node.outputs) {
@@ -131,6 +134,7 @@ export function gradients(
       });
     }
     for (const [t, g] of grads) if (!t.node) deliver(t, g);
+    if (profiling) profileBackwardEnd();
   });
 
   if (!retain)

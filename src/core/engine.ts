@@ -1,6 +1,7 @@
 import { type Backend, backendByName, type Kernel, type OutMeta, type Storage } from './backend.js';
 import { StrataError } from './errors.js';
 import type { Node, OpDef } from './op.js';
+import { profileOp, profiling } from './profile.js';
 import { setScopeHook, Tensor } from './tensor.js';
 
 let gradEnabled = true;
@@ -116,6 +117,7 @@ function kernelFor(b: Backend, op: string): { kernel: Kernel<any>; fallback: boo
  * the tape when an input requires a gradient. Every op of Strata goes through here.
  */
 export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+  if (profiling) return profileOp(op.name, () => runOp(op, inputs, attrs));
   const backend = inputs.length ? inputs[0].backend : null;
   for (const t of inputs)
     if (t.backend !== backend)

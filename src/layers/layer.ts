@@ -1,5 +1,6 @@
 import { keep } from '../core/engine.js';
 import { StrataError } from '../core/errors.js';
+import { profileLayer, profiledLayer, profiling } from '../core/profile.js';
 import { Generator } from '../core/random.js';
 import type { DType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
@@ -156,6 +157,7 @@ export abstract class Layer {
 
   /** Runs the layer on batched inputs after checking their shapes. */
   call(inputs: Tensor[], ctx: CallContext): Tensor {
+    if (profiling && profiledLayer() !== this) return profileLayer(this, () => this.call(inputs, ctx));
     if (!this.built) this.build(inputs.map((t) => t.shape.slice(1)));
     else this.checkInputs(inputs.map((t) => t.shape.slice(1)));
     return this.forward(inputs, ctx);
