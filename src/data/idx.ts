@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, constants as zconst } from 'node:zlib';
 import { StrataError } from '../core/errors.js';
 import { type Dataset, validateDataset } from './dataset.js';
 
@@ -17,6 +17,11 @@ export interface IdxArray {
 
 const SIZES: Record<number, number> = { 8: 1, 9: 1, 11: 2, 12: 4, 13: 4, 14: 8 };
 
+/** zlib's bound on deflate: one input byte never yields more than 1032 output bytes. */
+const DEFLATE_MAX_RATIO = 1032;
+
+const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
 /** Reads a file, gunzipping it when it is gzip data; errors name the file. */
 export function readMaybeGzip(path: string, where: string): Uint8Array {
   let buf: Buffer;
@@ -29,7 +34,7 @@ export function readMaybeGzip(path: string, where: string): Uint8Array {
       code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`,
     );
   }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+  if (isGzip(buf)) {
     try {
       return gunzipSync(buf);
     } catch (e) {
@@ -39,8 +44,79 @@ export function readMaybeGzip(path: string, where: string): Uint8Array {
   return buf;
 }
 
-/** Parses IDX bytes, checking the magic number, the dimensions and that the size matches exactly. */
-export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
+const tooLarge = (e: unknown) => (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+
+/**
+ * The first bytes of a gzip stream's output (at least `want`, at most 64 KiB): decompresses the
+ * shortest prefix of the input that yields them, so a decompression bomb is never expanded here.
+ */
+function gunzipHead(buf: Uint8Array, want: number, name: string): Uint8Array {
+  const CAP = 65536;
+  let lo = 0;
+  let hi = buf.length + 1;
+  let k = Math.min(buf.length, 4096);
+  for (let tries = 0; tries < 64; tries++) {
+    let out: Uint8Array | null = null;
+    try {
+      out = gunzipSync(buf.subarray(0, k), { finishFlush: zconst.Z_SYNC_FLUSH, maxOutputLength: CAP });
+    } catch (e) {
+      if (tooLarge(e)) {
+        hi = k;
+        k = Math.floor((lo + hi) / 2);
+        if (k <= lo) break;
+        continue;
+      }
+      if (k >= buf.length)
+        throw new StrataError('idx', `${name} is a corrupt gzip file: ${(e as Error).message}`);
+    }
+    if ((out && out.length >= want) || k >= buf.length) return out ?? new Uint8Array(0);
+    lo = k;
+    k = Math.min(buf.length, hi - 1, k * 2);
+    if (k <= lo) break;
+  }
+  throw new StrataError('idx', `${name}: cannot find the IDX header in the gzip data`);
+}
+
+/**
+ * IDX bytes, raw or gzipped, parsed. Gzip data is expanded only up to the size its IDX header
+ * declares, and a header declaring more than the compressed bytes can expand to is refused before
+ * anything is decompressed.
+ */
+export function decodeIdxBytes(bytes: Uint8Array, name = 'IDX data'): IdxArray {
+  if (!isGzip(bytes)) return parseIdx(bytes, name);
+  const head = gunzipHead(bytes, 4 + 4 * 255, name);
+  const { need } = idxHeader(head, name, true);
+  if (need > DEFLATE_MAX_RATIO * bytes.length || need > MAX_IDX_BYTES)
+    throw new StrataError(
+      'idx',
+      `${name}: the IDX header declares ${need} bytes, more than ${bytes.length} bytes of gzip data can hold`,
+    );
+  let raw: Uint8Array;
+  try {
+    raw = gunzipSync(bytes, { maxOutputLength: need });
+  } catch (e) {
+    if (tooLarge(e))
+      throw new StrataError(
+        'idx',
+        `${name}: the gzip data expands past the ${need} bytes its IDX header declares (trailing data)`,
+      );
+    throw new StrataError('idx', `${name} is a corrupt gzip file: ${(e as Error).message}`);
+  }
+  return parseIdx(raw, name);
+}
+
+/** The largest IDX data Strata reads (the largest buffer Node can make). */
+const MAX_IDX_BYTES = 2 ** 32 - 1;
+
+/**
+ * The magic number and dimensions of IDX bytes, and the file size they declare. With `partial`, the
+ * bytes may be only the beginning of the file (the data is not checked).
+ */
+function idxHeader(
+  bytes: Uint8Array,
+  name: string,
+  partial = false,
+): { type: number; dims: number[]; es: number; head: number; count: number; need: number } {
   const where = 'idx';
   if (bytes.length < 4)
     throw new StrataError(where, `${name} is too short (${bytes.length} bytes) to be an IDX file`);
@@ -66,11 +142,18 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   for (let i = 0; i < nd; i++) dims.push(view.getUint32(4 + 4 * i, false));
   const count = dims.reduce((a, b) => a * b, 1);
   const need = head + count * es;
-  if (bytes.length !== need)
+  if (!partial && bytes.length !== need)
     throw new StrataError(
       where,
       `${name}: dimensions [${dims}] of ${es}-byte elements need ${need} bytes, the file has ${bytes.length}${bytes.length < need ? ' (truncated)' : ' (trailing data)'}`,
     );
+  return { type, dims, es, head, count, need };
+}
+
+/** Parses IDX bytes, checking the magic number, the dimensions and that the size matches exactly. */
+export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
+  const { type, dims, es, head, count, need } = idxHeader(bytes, name);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let data: IdxArray['data'];
   if (type === 0x08) data = bytes.slice(head, need);
   else if (type === 0x09) data = new Int8Array(bytes.slice(head, need).buffer);
@@ -94,7 +177,17 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
 }
 
 export function readIdx(path: string): IdxArray {
-  return parseIdx(readMaybeGzip(path, 'idx'), path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StrataError(
+      'idx',
+      code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`,
+    );
+  }
+  return decodeIdxBytes(bytes, path);
 }
 
 /**

@@ -15,11 +15,93 @@ export interface Image {
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
 
+/** The largest image decoded, in pixels (the JPEG decoder's own limit). */
+const MAX_PIXELS = 100_000_000;
+/** zlib's bound on deflate: one compressed byte never yields more than 1032 bytes. */
+const DEFLATE_MAX_RATIO = 1032;
+/** A JPEG spends at least one bit per 8×8 block of its largest component: at most 512 pixels a byte. */
+const JPEG_MAX_PIXELS_PER_BYTE = 512;
+
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Checks a PNG's declared size against its data before anything is decoded: a header may claim any
+ * size, and the decoder allocates what it claims. The rows of raw samples must fit in what the
+ * image-data chunks present can expand to.
+ */
+function checkPngSize(bytes: Uint8Array, file: string): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = (at: number) => String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
+  if (bytes.length < 33 || type(12) !== 'IHDR' || v.getUint32(8, false) !== 13)
+    throw new StrataError('image', `${file} is not a valid PNG file: it does not start with an IHDR chunk`);
+  const w = v.getUint32(16, false);
+  const h = v.getUint32(20, false);
+  const depth = bytes[24];
+  const channels = PNG_CHANNELS[bytes[25]];
+  if (!channels || ![1, 2, 4, 8, 16].includes(depth))
+    throw new StrataError(
+      'image',
+      `${file} is not a valid PNG file: colour type ${bytes[25]} with bit depth ${depth}`,
+    );
+  if (w === 0 || h === 0) throw new StrataError('image', `${file} declares an empty image (${w}×${h})`);
+  if (w * h > MAX_PIXELS)
+    throw new StrataError(
+      'image',
+      `${file} declares ${w}×${h} pixels, more than the ${MAX_PIXELS / 1e6} million Strata decodes`,
+    );
+  let idat = 0;
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const len = v.getUint32(at, false);
+    const t = type(at + 4);
+    if (t === 'IDAT') idat += Math.min(len, bytes.length - at - 8);
+    if (t === 'IEND') break;
+    at += 12 + len;
+  }
+  const raw = h * (1 + Math.ceil((w * channels * depth) / 8));
+  if (raw > DEFLATE_MAX_RATIO * idat + 1024)
+    throw new StrataError(
+      'image',
+      `${file} declares ${w}×${h} pixels (${raw} bytes of samples), more than its ${idat} bytes of image data can hold`,
+    );
+}
+
+/** Checks a JPEG's declared size (its start-of-frame) against the file's length before decoding. */
+function checkJpegSize(bytes: Uint8Array, file: string): void {
+  let at = 2;
+  while (at + 4 <= bytes.length) {
+    if (bytes[at] !== 0xff) return;
+    const m = bytes[at + 1];
+    if (m === 0xff) {
+      at++;
+      continue;
+    }
+    if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+      at += 2;
+      continue;
+    }
+    if (m === 0xda || m === 0xd9) return;
+    const len = (bytes[at + 2] << 8) | bytes[at + 3];
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+      if (at + 9 > bytes.length) return;
+      const h = (bytes[at + 5] << 8) | bytes[at + 6];
+      const w = (bytes[at + 7] << 8) | bytes[at + 8];
+      if (w * h > JPEG_MAX_PIXELS_PER_BYTE * bytes.length)
+        throw new StrataError(
+          'image',
+          `${file} declares ${w}×${h} pixels, more than its ${bytes.length} bytes of JPEG data can encode`,
+        );
+      return;
+    }
+    at += 2 + len;
+  }
+}
+
 /** Interleaved samples (HWC) scaled to [0, 1], with the number of colour channels (alpha dropped). */
 function pngPixels(bytes: Uint8Array, file: string): { hwc: Float32Array; c: number; h: number; w: number } {
+  checkPngSize(bytes, file);
   let png: ReturnType<typeof decodePng>;
   try {
-    png = decodePng(bytes);
+    png = decodePng(bytes, { checkCrc: true });
   } catch (e) {
     throw new StrataError('image', `${file} is not a valid PNG file: ${(e as Error).message}`);
   }
@@ -53,6 +135,7 @@ function pngPixels(bytes: Uint8Array, file: string): { hwc: Float32Array; c: num
 }
 
 function jpegPixels(bytes: Uint8Array, file: string): { hwc: Float32Array; c: number; h: number; w: number } {
+  checkJpegSize(bytes, file);
   let img: { width: number; height: number; data: Uint8Array };
   try {
     img = jpeg.decode(bytes, {

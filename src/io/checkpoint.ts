@@ -4,7 +4,16 @@ import type { Tensor } from '../core/tensor.js';
 import type { Model } from '../models/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { writeFileAtomic } from './atomic.js';
-import { loadStateTensors, modelFromConfig, readBytes, savedDtype, stateTensors } from './model.js';
+import { buildingFromFile } from '../layers/layer.js';
+import {
+  loadStateTensors,
+  modelFromConfig,
+  readBytes,
+  savedDtype,
+  stateTensors,
+  fileParams,
+} from './model.js';
+import { parseJson } from './json.js';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors.js';
 
 /**
@@ -53,13 +62,10 @@ export function saveCheckpoint(
 /** Reads and checks a checkpoint file: its tensors and its metadata. */
 export function readCheckpoint(path: string): { tensors: Map<string, RawTensor>; meta: CheckpointMeta } {
   const { tensors, metadata } = decodeSafetensors(readBytes(path, 'checkpoint'), path);
-  let meta: CheckpointMeta;
-  try {
-    meta = JSON.parse(metadata.strata ?? '');
-  } catch {
-    throw new StrataError('checkpoint', `${path} is not a Strata checkpoint (no valid "strata" metadata)`);
-  }
-  if (!meta || meta.format !== CHECKPOINT_FORMAT)
+  if (metadata.strata === undefined)
+    throw new StrataError('checkpoint', `${path} is not a Strata checkpoint (no "strata" metadata)`);
+  const meta = parseJson(metadata.strata, 'checkpoint', `${path}: the "strata" metadata`) as CheckpointMeta;
+  if (!meta || typeof meta !== 'object' || meta.format !== CHECKPOINT_FORMAT)
     throw new StrataError('checkpoint', `${path} is not a Strata checkpoint`);
   for (const k of tensors.keys())
     if (!k.startsWith('model/') && !k.startsWith('optimizer/'))
@@ -108,8 +114,9 @@ export function loadCheckpoint(path: string): {
   state: Record<string, unknown>;
 } {
   const { tensors, meta } = readCheckpoint(path);
-  const model = modelFromConfig(meta.model, `checkpoint ${path}`);
-  model.build({ dtype: savedDtype(tensors, 'model/') });
+  const model = buildingFromFile(path, fileParams(tensors, path, 'model/'), () =>
+    modelFromConfig(meta.model, `checkpoint ${path}`).build({ dtype: savedDtype(tensors, 'model/') }),
+  );
   const modelTensors = new Map([...tensors].filter(([k]) => k.startsWith('model/')));
   loadStateTensors(model, modelTensors, path, 'model/');
   return {

@@ -5,10 +5,12 @@ import { fromTypedArray } from '../core/creation.js';
 import type { DType } from '../core/dtype.js';
 import { StrataError } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
+import { buildingFromFile } from '../layers/layer.js';
 import { Graph } from '../models/graph.js';
 import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { writeFileAtomic } from './atomic.js';
+import { brief, parseJson } from './json.js';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors.js';
 
 /**
@@ -31,14 +33,69 @@ export interface ModelFile {
   metadata?: Record<string, unknown>;
 }
 
+const isShape = (v: unknown) =>
+  Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && (d as number) >= 1);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The form of a model config read from a file, checked before any layer is made: the layer list, each
+ * entry's type, name and config, input shapes of positive integers, graph connections as names.
+ */
+function checkModelConfig(cfg: Record<string, unknown>, where: string): void {
+  const bad = (msg: string): never => {
+    throw new StrataError(where, msg);
+  };
+  if (cfg.name !== undefined && typeof cfg.name !== 'string') bad('the model name must be a string');
+  if (!Array.isArray(cfg.layers)) bad(`the ${String(cfg.type)} config needs a \`layers\` list`);
+  (cfg.layers as unknown[]).forEach((l, i) => {
+    if (!isObject(l)) bad(`layer entry ${i} must be an object, got ${brief(l)}`);
+    const e = l as Record<string, unknown>;
+    if (typeof e.type !== 'string') bad(`layer entry ${i} has no string \`type\``);
+    if (e.name !== undefined && typeof e.name !== 'string')
+      bad(`layer entry ${i}: the name must be a string, got ${brief(e.name)}`);
+    if (e.config !== undefined && !isObject(e.config))
+      bad(`layer entry ${i} ('${e.name}'): config must be an object, got ${brief(e.config)}`);
+    if (cfg.type === 'Graph' && !(Array.isArray(e.inputs) && e.inputs.every((x) => typeof x === 'string')))
+      bad(`graph layer entry ${i} ('${e.name}') needs an \`inputs\` list of names, got ${brief(e.inputs)}`);
+  });
+  if (cfg.type === 'Sequential' && cfg.inputShape !== undefined && !isShape(cfg.inputShape))
+    bad(`inputShape must be a list of positive integers, got ${brief(cfg.inputShape)}`);
+  if (cfg.type === 'Graph') {
+    if (!isObject(cfg.inputs))
+      bad(`the Graph config needs \`inputs\` (name → shape), got ${brief(cfg.inputs)}`);
+    for (const [k, v] of Object.entries(cfg.inputs as Record<string, unknown>))
+      if (!isShape(v)) bad(`input '${k}': the shape must be a list of positive integers, got ${brief(v)}`);
+    if (cfg.output !== undefined && typeof cfg.output !== 'string') bad('output must be a layer name');
+  }
+}
+
 /** Rebuilds a (not yet built) network from `model.toConfig()` output. */
 export function modelFromConfig(c: unknown, where = 'load'): Model {
   if (!c || typeof c !== 'object' || Array.isArray(c))
     throw new StrataError(where, 'the model config must be an object');
   const cfg = c as Record<string, unknown>;
+  checkModelConfig(cfg, where);
   if (cfg.type === 'Sequential') return Sequential.fromConfig(cfg);
   if (cfg.type === 'Graph') return Graph.fromConfig(cfg);
   throw new StrataError(where, `unknown model type '${String(cfg.type)}'; expected 'Sequential' or 'Graph'`);
+}
+
+/**
+ * The check `buildingFromFile` runs on each parameter of a model built from a file, before creating
+ * it: the file must hold a tensor of that name, shape and dtype.
+ */
+export function fileParams(tensors: Map<string, RawTensor>, file: string, prefix = '') {
+  return (param: string, shape: readonly number[], dtype: DType): void => {
+    const t = tensors.get(prefix + param);
+    if (!t)
+      throw new StrataError('load', `${file} has no tensor '${prefix + param}' for the model's parameter`);
+    if (!shapesEqual(t.shape, shape as number[]) || t.dtype !== dtype)
+      throw new StrataError(
+        'load',
+        `${file}: tensor '${prefix + param}' is ${t.dtype} [${t.shape}], the model expects ${dtype} [${shape.join(',')}]`,
+      );
+  };
 }
 
 /** Every parameter and buffer of a model as raw tensors by full name. */
@@ -129,12 +186,7 @@ export function readModelFile(path: string): { file: ModelFile; configPath: stri
     throw new StrataError('load', `no such file or folder: ${path}`);
   }
   const text = new TextDecoder().decode(readBytes(configPath, 'load'));
-  let file: ModelFile;
-  try {
-    file = JSON.parse(text);
-  } catch (e) {
-    throw new StrataError('load', `${configPath} is not valid JSON: ${(e as Error).message}`);
-  }
+  const file = parseJson(text, 'load', configPath) as ModelFile;
   if (!file || typeof file !== 'object' || file.format !== MODEL_FORMAT)
     throw new StrataError(
       'load',
@@ -152,7 +204,7 @@ export function readModelFile(path: string): { file: ModelFile; configPath: stri
   )
     throw new StrataError(
       'load',
-      `${configPath}: "weights" must be a file name in the same folder, got ${JSON.stringify(file.weights)}`,
+      `${configPath}: "weights" must be a file name in the same folder, got ${brief(file.weights)}`,
     );
   if (
     file.classNames !== undefined &&
@@ -180,8 +232,9 @@ export function loadModel(path: string): {
       'load',
       `${weightsPath} does not match ${configPath} (SHA-256 differs): the files come from different saves`,
     );
-  const model = modelFromConfig(file.model, `load ${configPath}`);
-  model.build({ dtype: savedDtype(tensors) });
+  const model = buildingFromFile(configPath, fileParams(tensors, weightsPath), () =>
+    modelFromConfig(file.model, `load ${configPath}`).build({ dtype: savedDtype(tensors) }),
+  );
   loadStateTensors(model, tensors, weightsPath);
   return { model, classNames: file.classNames, metadata: file.metadata };
 }

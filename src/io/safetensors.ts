@@ -1,5 +1,6 @@
 import { arrayFor, type DType, type TypedArray } from '../core/dtype.js';
 import { StrataError } from '../core/errors.js';
+import { brief, parseJson } from './json.js';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors): 8 bytes of little-endian header
@@ -128,12 +129,7 @@ export function decodeSafetensors(
     fail(where, `${name}: the header is not valid UTF-8`);
   }
   if (!text.startsWith('{')) fail(where, `${name}: the header does not start with '{'`);
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (e) {
-    fail(where, `${name}: the header is not valid JSON (${(e as Error).message})`);
-  }
+  const header = parseJson(text, where, `${name}: the header`);
   if (!header || typeof header !== 'object' || Array.isArray(header))
     fail(where, `${name}: the header must be a JSON object`);
   const keys = topLevelKeys(text);
@@ -170,17 +166,14 @@ export function decodeSafetensors(
           : `${at} has unknown dtype '${dtype}'`,
       );
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-      fail(where, `${at}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+      fail(where, `${at}: shape must be a list of non-negative integers, got ${brief(shape)}`);
     if (
       !Array.isArray(off) ||
       off.length !== 2 ||
       !off.every((d) => Number.isSafeInteger(d) && d >= 0) ||
       off[0] > off[1]
     )
-      fail(
-        where,
-        `${at}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(off)}`,
-      );
+      fail(where, `${at}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${brief(off)}`);
     infos.push({ key, dtype: dtype as SafeDType, shape: shape as number[], begin: off[0], end: off[1] });
   }
   infos.sort((a, b) => a.begin - b.begin || a.end - b.end);

@@ -6,6 +6,35 @@ import type { DType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
 import { type Initializer, initTensor } from './init.js';
 
+/**
+ * While a model is built from a saved file, each parameter is checked against the file before anything
+ * is allocated (a config may declare any size), and starts as zeros: the file's values replace it, so
+ * running the initializers would only cost time.
+ */
+type ParamCheck = (param: string, shape: readonly number[], dtype: DType) => void;
+let loading: { file: string; param: ParamCheck } | null = null;
+
+/**
+ * The most values one example may have at any layer of a model read from a file: 2^30 float32 values
+ * are 4 GiB, the whole of a WebAssembly memory. A larger declared shape is refused before the layer
+ * works out anything from it.
+ */
+export const MAX_EXAMPLE_VALUES = 2 ** 30;
+
+/**
+ * Runs `fn` (building a model read from `file`) with `param` called on every parameter (full name,
+ * shape, dtype) before it is created; `param` throws when the file holds no such tensor.
+ */
+export function buildingFromFile<T>(file: string, param: ParamCheck, fn: () => T): T {
+  const prev = loading;
+  loading = { file, param };
+  try {
+    return fn();
+  } finally {
+    loading = prev;
+  }
+}
+
 /** JSON-safe configuration of a layer (what is saved in the model's config file). */
 export type LayerConfig = { name?: string } & Record<string, unknown>;
 
@@ -135,6 +164,15 @@ export abstract class Layer {
       this.checkInputs(inputShapes);
       return this.outputShape;
     }
+    if (loading)
+      for (const s of inputShapes) {
+        const n = s.reduce((a, b) => a * b, 1);
+        if (!(n <= MAX_EXAMPLE_VALUES))
+          throw new StrataError(
+            this.where,
+            `${loading.file}: an input of shape [${s}] would hold ${n} values per example, more than the ${MAX_EXAMPLE_VALUES} that fit in memory`,
+          );
+      }
     const out = this.computeOutputShape(inputShapes);
     this.createParams(inputShapes, opts.generator ?? new Generator(0), opts.dtype ?? 'float32');
     this._inputShapes = inputShapes.map((s) => [...s]);
@@ -171,6 +209,10 @@ export abstract class Layer {
     dtype: DType,
     trainable = true,
   ): Parameter {
+    if (loading) {
+      loading.param(`${this.name}.${name}`, shape, dtype);
+      init = 'zeros';
+    }
     const p = new Parameter(`${this.name}.${name}`, initTensor(init, shape, gen, dtype), trainable);
     this.params.set(name, p);
     return p;
