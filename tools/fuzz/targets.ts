@@ -1,7 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { fromBinary, fromJson, toBinary, toJson } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import '../../src/backends/reference/index.js';
@@ -12,6 +15,8 @@ import { decodeImage } from '../../src/data/images.js';
 import { loadMnistPackage } from '../../src/data/mnist.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/io/checkpoint.js';
 import { loadModel, saveModel, stateTensors } from '../../src/io/model.js';
+import { exportOnnx } from '../../src/io/onnx/export.js';
+import { importOnnx } from '../../src/io/onnx/import.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
 import { Add, Concatenation } from '../../src/layers/combine.js';
 import { Conv2D } from '../../src/layers/conv.js';
@@ -455,12 +460,41 @@ export const imageTarget: Target = {
   load: (bytes, plan) => decodeImage(bytes, 'fuzz.img', [undefined, 1, 3][plan.variant % 3]),
 };
 
+// ---------------------------------------------------------------- ONNX
+
+const ONNX_FIXTURES = fileURLToPath(new URL('../../test/fixtures/onnx/', import.meta.url));
+
+/** The ModelProto as protobuf JSON (int64 as strings, bytes as base64): edits are re-encoded. */
+function onnxJsonView(b: Uint8Array): JsonView[] {
+  const m = fromBinary(ModelProtoSchema, b);
+  return [
+    {
+      text: JSON.stringify(toJson(ModelProtoSchema, m)),
+      rebuild: (t) => toBinary(ModelProtoSchema, fromJson(ModelProtoSchema, JSON.parse(t))),
+    },
+  ];
+}
+
+export const onnxTarget: Target = {
+  name: 'onnx',
+  jsonViews: onnxJsonView,
+  seeds: once(() => [
+    new Uint8Array(readFileSync(join(ONNX_FIXTURES, 'hostile', 'valid.onnx'))),
+    new Uint8Array(readFileSync(join(ONNX_FIXTURES, 'pytorch', 'residual.onnx'))),
+    new Uint8Array(readFileSync(join(ONNX_FIXTURES, 'pytorch', 'lenet.onnx'))),
+    exportOnnx(smallModel()),
+  ]),
+  // from bytes: external data is refused, so nothing outside the input is read
+  load: (bytes) => importOnnx(bytes),
+};
+
 export const targets: Target[] = [
   safetensorsTarget,
   modelTarget,
   checkpointFuzzTarget,
   idxTarget,
   imageTarget,
+  onnxTarget,
 ];
 
 export { isGzip };

@@ -289,6 +289,7 @@ class Importer {
         )[0];
       outputs.set(o.name, ref);
     }
+    if (!m.outputs.length) throw new StrataError('onnx import', 'the graph declares no output');
     const model = new Graph({
       name: this.opts.name ?? (m.graphName || 'onnx'),
       inputs,
@@ -731,7 +732,8 @@ class Importer {
       case 'MaxPool':
       case 'AveragePool': {
         if (r < 1 || r > 3 || a.i('storage_order', 0) !== 0) return null;
-        const K = a.ints('kernel_shape')!;
+        const K = a.ints('kernel_shape');
+        if (!K) throw new StrataError('onnx import', `${n.opType} node '${n.name}' has no kernel_shape`);
         const s = a.ints('strides') ?? K.map(() => 1);
         const d = a.ints('dilations') ?? K.map(() => 1);
         const { padBegin, padEnd } = windowPads(
@@ -790,7 +792,8 @@ class Importer {
       case 'MaxUnpool': {
         const idx = ins[1];
         if (idx?.kind !== 'indices' || r < 1 || r > 3) return null;
-        const K = a.ints('kernel_shape')!;
+        const K = a.ints('kernel_shape');
+        if (!K) throw new StrataError('onnx import', `${n.opType} node '${n.name}' has no kernel_shape`);
         const s = a.ints('strides') ?? K.map(() => 1);
         const pads = a.ints('pads') ?? new Array<number>(2 * r).fill(0);
         const inferred = xs.slice(2).map((o, i) => (o - 1) * s[i] - pads[i] - pads[i + r] + K[i]);
@@ -808,7 +811,8 @@ class Importer {
       case 'BatchNormalization': {
         const stats = ins.slice(1, 5);
         if (a.i('training_mode', 0) !== 0 || !onlyFirstOutput || rank < 2 || rank > 5) return null;
-        if (!stats.every((v) => isFloatConst(v) && prod(v.t.dims) === xs[1])) return null;
+        if (stats.length !== 4 || !stats.every((v) => isFloatConst(v) && prod(v.t.dims) === xs[1]))
+          return null;
         const [w, b, mean, variance] = stats as Const[];
         const momentum = Math.min(Math.max(1 - a.f('momentum', 0.9), 0), 1);
         return {
