@@ -311,6 +311,10 @@ describe('wasm kernels match the reference', () => {
           [64, 65, 66],
           [33, 300, 9],
           [5, 17, 130],
+          // fewer rows than the 4-row tile: the unpacked row-times-matrix path
+          [1, 67, 13],
+          [2, 9, 21],
+          [3, 130, 7],
         ]) {
           const sa = tA ? [K, M] : [M, K];
           const sb = tB ? [N, K] : [K, N];

@@ -28,8 +28,13 @@ describe('thread pool', () => {
     const b = randn([257, 190], { seed: 2 });
     const x = randn([3, 16, 20, 19], { seed: 3 });
     const w = randn([24, 16, 3, 3], { seed: 4 });
+    const row = randn([1, 1031], { seed: 5 });
+    const wt = randn([517, 1031], { seed: 6 });
     const run = () => [
       matmul(a, b).data(),
+      // one row (a Dense layer at batch 1), large enough to be split: the unpacked path
+      matmul(row, wt, { transB: true }).data(),
+      matmul(row, wt.transpose()).data(),
       conv2d(x, w, { padding: 1 }).data(),
       conv2d(x.slice([0], [1]), w).data(),
     ];

@@ -260,6 +260,98 @@ export function macro(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize,
   }
 }
 
+/**
+ * C[i, j0..j1] = A[i,:]·B for rows [i0, i1) without packing: for a row or three (a Dense layer at
+ * batch 1), packing B costs more than the product and the 4×8 tile would waste most of its rows.
+ * Each column is summed in k order whatever the column range, so results do not depend on threads.
+ */
+function gemvRange(
+  K: i32, a: usize, rsa: i32, csa: i32, b: usize, rsb: i32, csb: i32,
+  c: usize, rsc: i32, i0: i32, i1: i32, j0: i32, j1: i32,
+): void {
+  for (let i = i0; i < i1; i++) {
+    const ar = a + (<usize>(i * rsa) << 2);
+    const cr = c + (<usize>(i * rsc) << 2);
+    let j = j0;
+    if (rsb == 1 && csa == 1) {
+      // B transposed (x·Wᵀ): every column is contiguous in k, four dot products at a time
+      const colb = <usize>csb << 2;
+      const k4 = K & ~3;
+      for (; j + 4 <= j1; j += 4) {
+        const b0 = b + (<usize>(j * csb) << 2);
+        const b1 = b0 + colb;
+        const b2 = b1 + colb;
+        const b3 = b2 + colb;
+        let s0 = f32x4.splat(0);
+        let s1 = f32x4.splat(0);
+        let s2 = f32x4.splat(0);
+        let s3 = f32x4.splat(0);
+        for (let k = 0; k < k4; k += 4) {
+          const o = <usize>k << 2;
+          const av = v128.load(ar + o);
+          s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0 + o)));
+          s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + o)));
+          s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + o)));
+          s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + o)));
+        }
+        let r0 = hsum(s0);
+        let r1 = hsum(s1);
+        let r2 = hsum(s2);
+        let r3 = hsum(s3);
+        for (let k = k4; k < K; k++) {
+          const o = <usize>k << 2;
+          const av = load<f32>(ar + o);
+          r0 += av * load<f32>(b0 + o);
+          r1 += av * load<f32>(b1 + o);
+          r2 += av * load<f32>(b2 + o);
+          r3 += av * load<f32>(b3 + o);
+        }
+        store<f32>(cr + (<usize>j << 2), r0);
+        store<f32>(cr + (<usize>j << 2), r1, 4);
+        store<f32>(cr + (<usize>j << 2), r2, 8);
+        store<f32>(cr + (<usize>j << 2), r3, 12);
+      }
+      for (; j < j1; j++) {
+        const bj = b + (<usize>(j * csb) << 2);
+        let s = f32x4.splat(0);
+        for (let k = 0; k < k4; k += 4) s = f32x4.add(s, f32x4.mul(v128.load(ar + (<usize>k << 2)), v128.load(bj + (<usize>k << 2))));
+        let r = hsum(s);
+        for (let k = k4; k < K; k++) r += load<f32>(ar + (<usize>k << 2)) * load<f32>(bj + (<usize>k << 2));
+        store<f32>(cr + (<usize>j << 2), r);
+      }
+    } else if (csb == 1) {
+      // row-major B: eight columns at a time, one broadcast of A[i,k] per row of B
+      const rowb = <usize>rsb << 2;
+      const acs = <usize>csa << 2;
+      for (; j + 8 <= j1; j += 8) {
+        let s0 = f32x4.splat(0);
+        let s1 = f32x4.splat(0);
+        let p = b + (<usize>j << 2);
+        let q = ar;
+        for (let k = 0; k < K; k++) {
+          const av = v128.load32_splat(q);
+          s0 = f32x4.add(s0, f32x4.mul(av, v128.load(p)));
+          s1 = f32x4.add(s1, f32x4.mul(av, v128.load(p, 16)));
+          p += rowb;
+          q += acs;
+        }
+        v128.store(cr + (<usize>j << 2), s0);
+        v128.store(cr + (<usize>j << 2), s1, 16);
+      }
+    }
+    for (; j < j1; j++) {
+      let r: f32 = 0;
+      for (let k = 0; k < K; k++) r += load<f32>(ar + (<usize>(k * csa) << 2)) * load<f32>(b + (<usize>(k * rsb + j * csb) << 2));
+      store<f32>(cr + (<usize>j << 2), r);
+    }
+  }
+}
+
+/** Sum of the four lanes, in a fixed order. */
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
 /** C[i0..i1, j0..j1] (=|+=) op(A)·op(B) of one matrix, blocked for the caches. */
 export function gemmRange(
   M: i32, N: i32, K: i32,
@@ -330,6 +422,7 @@ export function matmul(p: usize, tid: i32, nt: i32): void {
     const ai = a + (<usize>load<i32>(aoff + (<usize>i << 2)) << 2);
     const bi = b + (<usize>load<i32>(boff + (<usize>i << 2)) << 2);
     const ci = c + (<usize>i * <usize>M * <usize>N << 2);
-    gemmRange(M, N, K, ai, rsa, csa, bi, rsb, csb, ci, N, 1, false, i0, i1, j0, j1);
+    if (M < MR) gemvRange(K, ai, rsa, csa, bi, rsb, csb, ci, N, i0, i1, j0, j1);
+    else gemmRange(M, N, K, ai, rsa, csa, bi, rsb, csb, ci, N, 1, false, i0, i1, j0, j1);
   }
 }
