@@ -1,5 +1,6 @@
 import { enableGrad, noGrad, scope } from '../core/engine.js';
 import { StrataError } from '../core/errors.js';
+import { checkingNumerics, numericsBackward } from '../core/numerics.js';
 import type { Node } from '../core/op.js';
 import { profileBackwardEnd, profileBackwardNode, profileBackwardStart, profiling } from '../core/profile.js';
 import { shapesEqual } from '../core/shape.js';
@@ -90,6 +91,7 @@ export function gradients(
     };
     for (const node of order) {
       if (profiling) profileBackwardNode(node);
+      if (checkingNumerics) numericsBackward(node);
       const dys = node.outputs.map((o) => grads.get(o) ?? null);
       if (dys.every((d) => d === null)) continue;
       for (const o of node.outputs) {
@@ -134,6 +136,7 @@ export function gradients(
       });
     }
     for (const [t, g] of grads) if (!t.node) deliver(t, g);
+    if (checkingNumerics) numericsBackward(null);
     if (profiling) profileBackwardEnd();
   });
 

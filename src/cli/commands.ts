@@ -14,7 +14,7 @@ import type { Model } from '../models/model.js';
 import { makeOptimizer } from '../optim/index.js';
 import { constantLr, cosineDecay, oneCycle, type Schedule } from '../optim/schedules.js';
 import { type Callback, LearningRateScheduler, ModelCheckpoint } from '../train/callbacks.js';
-import { evaluate, fit } from '../train/fit.js';
+import { evaluate, type FitOptions, type FitResult, fit, fitAsync } from '../train/fit.js';
 import { formatConfusionMatrix } from '../train/metrics.js';
 import { builtinModel, builtinModels } from '../train/zoo.js';
 import { writeReport } from '../viz/report.js';
@@ -151,16 +151,26 @@ export interface TrainOptions extends DataOptions {
   report?: boolean;
   checkpoints?: boolean;
   resume?: string;
+  /** 'stop' (default) or 'skip' batches whose loss or gradient is not finite. */
+  onNonFinite?: string;
+  /** Name the first op and layer that makes a NaN/Infinity (slow). */
+  checkNumerics?: boolean;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
 
-export function train(o: TrainOptions, info: { backend: string; threads: number }, io: Io = processIo): void {
+type TrainInfo = { backend: string; threads: number };
+
+/** Everything `train` sets up before the loop: data, model, optimizer, schedule, fit options. */
+function prepareTrain(o: TrainOptions, info: TrainInfo, io: Io) {
   const log = outFor(io, o.json);
   const epochs = int('--epochs', o.epochs);
   const batchSize = int('--batch-size', o.batchSize);
   const lr = num('--lr', o.lr);
   const shift = int('--shift', o.shift, 0);
+  const onNonFinite = o.onNonFinite ?? 'stop';
+  if (onNonFinite !== 'stop' && onNonFinite !== 'skip')
+    throw new StrataError('--on-non-finite', `must be stop or skip, got '${onNonFinite}'`);
   const optimizer = makeOptimizer(o.optimizer, { lr });
   const { train: full, test, source } = loadData(o, log);
   let data = full;
@@ -187,7 +197,7 @@ export function train(o: TrainOptions, info: { backend: string; threads: number 
     `model: ${model.name}, ${model.paramCount().toLocaleString('en-US')} parameters; ${optimizer.type} with ${o.schedule} lr ${lr}, ${epochs} epochs of batch ${batchSize}${shift ? `, random shifts of ±${shift} px` : ''}; backend ${info.backend}, ${info.threads} thread(s)`,
   );
   const progressStream = o.json ? io.stderr : io.stdout;
-  const r = fit(model, data, {
+  const fitOpts: FitOptions = {
     epochs,
     batchSize,
     optimizer,
@@ -196,7 +206,21 @@ export function train(o: TrainOptions, info: { backend: string; threads: number 
     callbacks,
     progress: o.progress ? { stream: progressStream } : false,
     resumeFrom: o.resume,
-  });
+    onNonFinite,
+    checkNumerics: o.checkNumerics || undefined,
+  };
+  return { log, model, data, test, source, optimizer, lr, batchSize, fitOpts };
+}
+
+/** After the loop: held-out evaluation, the saved model, the report. */
+function finishTrain(
+  o: TrainOptions,
+  info: TrainInfo,
+  io: Io,
+  p: ReturnType<typeof prepareTrain>,
+  r: FitResult,
+): void {
+  const { log, model, data, test, source, optimizer, lr, batchSize } = p;
   const e = evaluate(model, test);
   const correct = Math.round(e.accuracy * test.y.length);
   log();
@@ -204,6 +228,8 @@ export function train(o: TrainOptions, info: { backend: string; threads: number 
   log(
     `training time: ${r.seconds.toFixed(1)} s for ${r.epochs} epochs (${info.backend}, ${info.threads} thread(s))`,
   );
+  if (r.skippedBatches)
+    log(`skipped ${r.skippedBatches} batch(es) whose loss or gradient was not finite (--on-non-finite skip)`);
   log('confusion matrix (rows: true class, columns: predicted):');
   log(formatConfusionMatrix(e.confusion, test.classNames));
   const paths = saveModel(model, o.out, {
@@ -247,6 +273,43 @@ export function train(o: TrainOptions, info: { backend: string; threads: number 
     io.stdout.write(
       `${JSON.stringify({ testAccuracy: e.accuracy, epochs: r.epochs, seconds: Number(r.seconds.toFixed(3)) })}\n`,
     );
+}
+
+export function train(o: TrainOptions, info: TrainInfo, io: Io = processIo): void {
+  const p = prepareTrain(o, info, io);
+  finishTrain(o, info, io, p, fit(p.model, p.data, p.fitOpts));
+}
+
+/** Where an interrupted `strata train` writes its checkpoint. */
+export const interruptCheckpointPath = (out: string) => join(out, 'checkpoints', 'interrupted.safetensors');
+
+/**
+ * `train` with the event loop running between batches: once `signal` is aborted (Ctrl-C), training ends
+ * after the current batch, a checkpoint is written (`<out>/checkpoints/interrupted.safetensors`) that
+ * `--resume` continues exactly, and nothing else is written (the model files of an earlier run stay).
+ * Returns whether it was interrupted.
+ */
+export async function trainAsync(
+  o: TrainOptions,
+  info: TrainInfo,
+  io: Io,
+  signal: AbortSignal,
+): Promise<{ interrupted: boolean; checkpoint?: string }> {
+  const p = prepareTrain(o, info, io);
+  const r = await fitAsync(p.model, p.data, {
+    ...p.fitOpts,
+    signal,
+    interruptCheckpoint: interruptCheckpointPath(o.out),
+  });
+  if (r.interrupted) {
+    p.log();
+    p.log(
+      `interrupted after step ${r.step}: saved ${r.checkpoint}; continue with the same command and --resume ${r.checkpoint}`,
+    );
+    return { interrupted: true, checkpoint: r.checkpoint };
+  }
+  finishTrain(o, info, io, p, r);
+  return { interrupted: false };
 }
 
 export interface EvaluateOptions {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { runCli } from './program.js';
+import { runCliAsync } from './program.js';
 
 // The exit code is set rather than forced, so buffered output is flushed; the wasm worker threads do
 // not hold the process open.
-process.exitCode = runCli(process.argv.slice(2));
+// Training runs with the event loop turning between batches, so Ctrl-C saves a checkpoint.
+process.exitCode = await runCliAsync(process.argv.slice(2));

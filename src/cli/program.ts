@@ -12,6 +12,7 @@ import {
   summaryCmd,
   type TrainOptions,
   train,
+  trainAsync,
 } from './commands.js';
 import { demo } from './demo.js';
 import { addVizCommands } from '../viz/cli.js';
@@ -36,7 +37,20 @@ const threadsOpt = () =>
   new Option('--threads <n>', 'threads of the wasm backend (default: STRATA_THREADS or all cores)');
 
 /** The `strata` command. `train` is the default, so `npm start` runs the main job. */
-export function makeProgram(io: Io = processIo): Command {
+/**
+ * How the program runs: `interactive` (the real command, main.ts) trains with the event loop running,
+ * so Ctrl-C (SIGINT) or SIGTERM ends training after the current batch with a checkpoint; `exitCode` is
+ * what the run asks to exit with (130 after an interruption).
+ */
+export interface RunState {
+  interactive: boolean;
+  exitCode: number;
+}
+
+export function makeProgram(
+  io: Io = processIo,
+  run: RunState = { interactive: false, exitCode: 0 },
+): Command {
   const program = new Command();
   program
     .name('strata')
@@ -79,6 +93,18 @@ export function makeProgram(io: Io = processIo): Command {
     .option('--out <dir>', 'output folder for model.json and model.safetensors', 'strata-out')
     .option('--checkpoints', 'save checkpoints (last and best) into <out>/checkpoints every epoch')
     .option('--resume <checkpoint>', 'continue training from a checkpoint file (same seed and batch size)')
+    .addOption(
+      new Option(
+        '--on-non-finite <what>',
+        'a batch whose loss or gradient is NaN/Infinity: stop with an error naming the step, or skip it',
+      )
+        .choices(['stop', 'skip'])
+        .default('stop'),
+    )
+    .option(
+      '--check-numerics',
+      'name the first op and layer (forward or backward) that makes a NaN/Infinity (slow; also STRATA_CHECK_NUMERICS=1)',
+    )
     .option('--no-progress', 'no progress bar')
     .option('--no-report', 'do not write <out>/report.html (feature maps, curves, confusion matrix)')
     .option(
@@ -92,7 +118,8 @@ export function makeProgram(io: Io = processIo): Command {
       const seed = Number(o.seed);
       if (!Number.isInteger(seed) || seed < 0)
         throw new StrataError('--seed', `must be an integer >= 0, got '${o.seed}'`);
-      train({ ...o, seed }, info, io);
+      if (!run.interactive) return train({ ...o, seed }, info, io);
+      return trainInteractive({ ...o, seed }, info, io, run);
     });
 
   program
@@ -147,6 +174,52 @@ export function makeProgram(io: Io = processIo): Command {
   addVizCommands(program, io);
   addOnnxCommands(program, io);
   return program;
+}
+
+/**
+ * Ctrl-C during training: the first SIGINT (or SIGTERM) ends training after the current batch and writes
+ * a checkpoint; a second one exits at once (every file Strata writes is written atomically, so nothing
+ * half-written is left in place either way).
+ */
+async function trainInteractive(
+  o: TrainOptions & { seed: number },
+  info: { backend: string; threads: number },
+  io: Io,
+  run: RunState,
+): Promise<void> {
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ac.signal.aborted) process.exit(130);
+    io.stderr.write(
+      `\nstrata: ${sig}: finishing the current batch and saving a checkpoint (again to quit at once)\n`,
+    );
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const r = await trainAsync(o, info, io, ac.signal);
+    if (r.interrupted) run.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * The command line as the `strata` executable runs it: like runCli, with training interruptible
+ * (see trainInteractive). Resolves to the exit code.
+ */
+export async function runCliAsync(argv: string[], io: Io = processIo): Promise<number> {
+  const run: RunState = { interactive: true, exitCode: 0 };
+  try {
+    await makeProgram(io, run).parseAsync(argv, { from: 'user' });
+    return run.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    io.stderr.write(`strata: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
 }
 
 /** Runs the command line `argv` (without node and the script) and returns the exit code; errors go to stderr. */

@@ -1,6 +1,7 @@
 import { type Backend, backendByName, type Kernel, type OutMeta, type Storage } from './backend.js';
 import { StrataError } from './errors.js';
 import type { Node, OpDef } from './op.js';
+import { checkingNumerics, checkOutputs } from './numerics.js';
 import { profileOp, profiling } from './profile.js';
 import { setScopeHook, Tensor } from './tensor.js';
 
@@ -145,6 +146,7 @@ export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
       o.requiresGrad = true;
     });
   }
+  if (checkingNumerics) checkOutputs(op.name, inputs, outputs);
   return outputs;
 }
 

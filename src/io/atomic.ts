@@ -4,6 +4,25 @@ import { StrataError } from '../core/errors.js';
 
 let counter = 0;
 
+const faultCounts = new Map<string, number>();
+
+/**
+ * Fault injection for crash tests: with `STRATA_FAULT=<point>[@n]` the process kills itself (SIGKILL,
+ * as a crash or a power cut would end it) the n-th time (default the first) it reaches `<point>`:
+ * 'atomic-mid-write' (half of a file's bytes written to its temporary name), 'atomic-before-rename'
+ * (all written and flushed, not yet renamed), 'save-model-between-files' (the new weights in place,
+ * model.json not yet). Without the variable it does nothing.
+ */
+export function faultPoint(point: string): void {
+  const f = process.env.STRATA_FAULT;
+  if (!f) return;
+  const [name, nth] = f.split('@');
+  if (name !== point) return;
+  const k = (faultCounts.get(point) ?? 0) + 1;
+  faultCounts.set(point, k);
+  if (k === Number(nth ?? 1)) process.kill(process.pid, 'SIGKILL');
+}
+
 /**
  * Writes a file atomically: the data goes to a temporary file in the same folder, is flushed to disk
  * (fsync), and the temporary file is renamed over the target, so readers see the old file or the new
@@ -22,10 +41,14 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   try {
     fd = openSync(tmp, 'wx', 0o644);
     let off = 0;
+    const half = bytes.length >> 1;
+    while (off < half) off += writeSync(fd, bytes, off, half - off);
+    faultPoint('atomic-mid-write');
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
     closeSync(fd);
     fd = null;
+    faultPoint('atomic-before-rename');
     renameSync(tmp, path);
   } catch (e) {
     if (fd !== null) closeSync(fd);

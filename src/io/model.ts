@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fromTypedArray } from '../core/creation.js';
 import type { DType } from '../core/dtype.js';
@@ -9,7 +9,7 @@ import { buildingFromFile } from '../layers/layer.js';
 import { Graph } from '../models/graph.js';
 import type { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
-import { writeFileAtomic } from './atomic.js';
+import { faultPoint, writeFileAtomic } from './atomic.js';
 import { brief, parseJson } from './json.js';
 import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors.js';
 
@@ -22,6 +22,8 @@ import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetens
  */
 export const MODEL_FORMAT = 'strata-model';
 export const MODEL_VERSION = 1;
+/** The previous weights, kept while a save is between its two files (see saveModel). */
+const PREV_WEIGHTS = '.model.safetensors.prev';
 
 export interface ModelFile {
   format: typeof MODEL_FORMAT;
@@ -172,8 +174,19 @@ export function saveModel(
     weightsSha256: createHash('sha256').update(bytes).digest('hex'),
     metadata: info.metadata,
   };
+  // Until the new model.json is in place, the weights the old one names stay reachable under a
+  // hidden name (a hard link, no copy): a crash between the two renames leaves the old model loadable.
+  const prev = join(dir, PREV_WEIGHTS);
+  rmSync(prev, { force: true });
+  try {
+    linkSync(weights, prev);
+  } catch {
+    if (existsSync(weights)) copyFileSync(weights, prev);
+  }
   writeFileAtomic(weights, bytes);
+  faultPoint('save-model-between-files');
   writeFileAtomic(config, `${JSON.stringify(file, null, 2)}\n`);
+  rmSync(prev, { force: true });
   return { config, weights };
 }
 
@@ -221,17 +234,24 @@ export function loadModel(path: string): {
   metadata?: Record<string, unknown>;
 } {
   const { file, configPath } = readModelFile(path);
-  const weightsPath = join(dirname(configPath), file.weights);
-  const bytes = readBytes(weightsPath, 'load');
-  const { tensors } = decodeSafetensors(bytes, weightsPath);
-  if (
-    typeof file.weightsSha256 === 'string' &&
-    createHash('sha256').update(bytes).digest('hex') !== file.weightsSha256
-  )
-    throw new StrataError(
-      'load',
-      `${weightsPath} does not match ${configPath} (SHA-256 differs): the files come from different saves`,
-    );
+  let weightsPath = join(dirname(configPath), file.weights);
+  let bytes = readBytes(weightsPath, 'load');
+  let { tensors } = decodeSafetensors(bytes, weightsPath);
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  if (typeof file.weightsSha256 === 'string' && sha(bytes) !== file.weightsSha256) {
+    // A save that stopped between its two files: model.json is the old one, and so are these weights.
+    const prevPath = join(dirname(configPath), PREV_WEIGHTS);
+    const prev =
+      file.weights === 'model.safetensors' && existsSync(prevPath) ? readBytes(prevPath, 'load') : null;
+    if (!prev || sha(prev) !== file.weightsSha256)
+      throw new StrataError(
+        'load',
+        `${weightsPath} does not match ${configPath} (SHA-256 differs): the files come from different saves`,
+      );
+    weightsPath = prevPath;
+    bytes = prev;
+    tensors = decodeSafetensors(bytes, weightsPath).tensors;
+  }
   const model = buildingFromFile(configPath, fileParams(tensors, weightsPath), () =>
     modelFromConfig(file.model, `load ${configPath}`).build({ dtype: savedDtype(tensors) }),
   );

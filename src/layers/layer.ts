@@ -1,5 +1,6 @@
 import { keep } from '../core/engine.js';
 import { StrataError } from '../core/errors.js';
+import { checkingNumerics, numericsLabel, numericsScope } from '../core/numerics.js';
 import { profileLayer, profiledLayer, profiling } from '../core/profile.js';
 import { Generator } from '../core/random.js';
 import type { DType } from '../core/dtype.js';
@@ -196,6 +197,8 @@ export abstract class Layer {
   /** Runs the layer on batched inputs after checking their shapes. */
   call(inputs: Tensor[], ctx: CallContext): Tensor {
     if (profiling && profiledLayer() !== this) return profileLayer(this, () => this.call(inputs, ctx));
+    if (checkingNumerics && numericsLabel() !== this.where)
+      return numericsScope(this.where, () => this.call(inputs, ctx));
     if (!this.built) this.build(inputs.map((t) => t.shape.slice(1)));
     else this.checkInputs(inputs.map((t) => t.shape.slice(1)));
     return this.forward(inputs, ctx);

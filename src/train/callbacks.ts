@@ -20,6 +20,8 @@ export interface EpochLogs {
   /** Training time of the epoch (validation excluded). */
   seconds: number;
   imagesPerSecond: number;
+  /** Batches skipped for a non-finite loss or gradient (fit's onNonFinite: 'skip'), when any. */
+  skippedBatches?: number;
 }
 
 export interface BatchLogs {

@@ -1,6 +1,7 @@
 import { valueAndGradOf } from '../autograd/grad.js';
 import { fromTypedArray } from '../core/creation.js';
 import { noGrad, scope } from '../core/engine.js';
+import { getCheckNumerics, numericsScope, setCheckNumerics } from '../core/numerics.js';
 import { StrataError } from '../core/errors.js';
 import { Generator } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
@@ -15,6 +16,7 @@ import {
 import { binaryCrossEntropy, crossEntropy, huber, mae, mse } from '../functional/losses.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { Input } from '../layers/core.js';
+import type { Parameter } from '../layers/layer.js';
 import { outputLayerOf } from '../layers/output.js';
 import type { Model } from '../models/model.js';
 import { makeOptimizer } from '../optim/index.js';
@@ -86,6 +88,21 @@ export interface FitOptions {
   adaptInput?: boolean;
   /** Batch size of validation (default 256). */
   evalBatchSize?: number;
+  /**
+   * What a step whose loss (or a gradient) is NaN or ±Infinity does; it is never applied. 'stop'
+   * (default): throw, naming the step and the last finite loss. 'skip': skip the batch and go on (the
+   * epoch's logs count them in `skippedBatches`).
+   */
+  onNonFinite?: 'stop' | 'skip';
+  /**
+   * Check every op's outputs and stop at the first NaN/Infinity, naming the op and the layer, forward
+   * or backward (slow; default: `setCheckNumerics` / `STRATA_CHECK_NUMERICS=1`).
+   */
+  checkNumerics?: boolean;
+  /** Ends training after the current batch once aborted (with `fitAsync`, Ctrl-C can abort it). */
+  signal?: AbortSignal;
+  /** Where an interruption writes a checkpoint that `resumeFrom` continues exactly, mid-epoch. */
+  interruptCheckpoint?: string;
 }
 
 export interface FitResult {
@@ -96,6 +113,14 @@ export interface FitResult {
   stoppedEarly: boolean;
   /** Wall time of this call, validation included. */
   seconds: number;
+  /** Whether `signal` ended training early. */
+  interrupted: boolean;
+  /** Batches done since training began (including those before a resume). */
+  step: number;
+  /** Batches skipped for a non-finite loss or gradient (onNonFinite: 'skip'). */
+  skippedBatches: number;
+  /** The checkpoint written on interruption. */
+  checkpoint?: string;
 }
 
 /** The random stream of one epoch: a function of the seed and the epoch only, so resuming needs no RNG dump. */
@@ -109,8 +134,14 @@ function checkData(model: Model, d: Dataset, what: string): void {
   if (want.length !== 1)
     throw new StrataError('fit', `the model takes ${want.length} inputs; fit handles one`);
   const s = d.shape;
-  if (s.length !== want[0].length || s.some((v, i) => v !== want[0][i]))
-    throw new StrataError('fit', `${what} examples have shape [${s}], the model expects [${want[0]}]`);
+  if (s.length !== want[0].length || s.some((v, i) => v !== want[0][i])) {
+    // Name the layer the examples would enter: the input layer, else the first layer.
+    const first = model.layers.find((l) => l instanceof Input) ?? model.layers[0];
+    throw new StrataError(
+      'fit',
+      `${what} examples have shape [${s}], the model expects [${want[0]}]${first ? ` (its first layer is ${first.where})` : ''}: nothing was computed`,
+    );
+  }
   const outs = model.outputShape[0];
   let max = -1;
   for (const v of d.y) max = Math.max(max, v);
@@ -144,12 +175,70 @@ export function adaptInputs(model: Model, d: Dataset): void {
  * Trains `model` on a labelled data set. Each step — forward in training mode, loss, gradients,
  * optimizer update — runs inside an engine scope, so nothing needs a dispose. Randomness (shuffling,
  * augmentation, dropout, the validation split) comes from `seed` alone, per epoch, so a run resumed from a
- * checkpoint ends with exactly the weights of an uninterrupted one.
+ * checkpoint ends with exactly the weights of an uninterrupted one. A step whose loss or gradients are
+ * not finite is not applied: by default training stops there with an error naming the step and the last
+ * finite loss (`onNonFinite: 'skip'` skips the batch instead).
  */
 export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResult {
+  const run = fitSteps(model, data, opts);
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * `fit` that lets the event loop run between batches, so that signals (Ctrl-C), timers and I/O are
+ * handled during training — with `signal`, an interruption ends training after the current batch
+ * (and writes `interruptCheckpoint`). The same steps as `fit`, bit for bit.
+ */
+export async function fitAsync(model: Model, data: Dataset, opts: FitOptions = {}): Promise<FitResult> {
+  const run = fitSteps(model, data, opts);
+  for (;;) {
+    const r = run.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** A snapshot of a generator's state (its own fields: plain numbers), for mid-epoch checkpoints. */
+const generatorState = (g: Generator): Record<string, unknown> => ({ ...g });
+
+/** The first parameter whose gradient holds NaN or ±Infinity, with the value. */
+function nonFiniteGradient(params: readonly Parameter[], grads: readonly Tensor[]): string | null {
+  for (const [i, g] of grads.entries()) {
+    if (g.dtype === 'int32') continue;
+    const d = g.data();
+    for (let k = 0; k < d.length; k++)
+      if (!Number.isFinite(d[k])) return `the gradient of '${params[i].name}' holds ${d[k]}`;
+  }
+  return null;
+}
+
+/** The training loop, one batch per step of the iterator (see `fit` and `fitAsync`). */
+function* fitSteps(model: Model, data: Dataset, opts: FitOptions): globalThis.Generator<void, FitResult> {
+  const checking = opts.checkNumerics ?? getCheckNumerics();
+  const before = getCheckNumerics();
+  setCheckNumerics(checking);
+  try {
+    return yield* fitLoop(model, data, opts, checking);
+  } finally {
+    setCheckNumerics(before);
+  }
+}
+
+function* fitLoop(
+  model: Model,
+  data: Dataset,
+  opts: FitOptions,
+  checking: boolean,
+): globalThis.Generator<void, FitResult> {
   const t0 = performance.now();
   const epochs = opts.epochs ?? 10;
   const batchSize = opts.batchSize ?? 32;
+  const onNonFinite = opts.onNonFinite ?? 'stop';
+  if (onNonFinite !== 'stop' && onNonFinite !== 'skip')
+    throw new StrataError('fit', `onNonFinite must be 'stop' or 'skip', got '${String(onNonFinite)}'`);
   // A resumed run keeps the seed it was trained with (unless told otherwise, which is an error).
   const saved = opts.resumeFrom ? (readCheckpoint(opts.resumeFrom).meta.state as { seed?: number }) : {};
   if (saved.seed !== undefined && opts.seed !== undefined && saved.seed !== opts.seed)
@@ -190,6 +279,8 @@ export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResu
   const history: EpochLogs[] = [];
   let startEpoch = 0;
   let stopped = false;
+  // A checkpoint written by an interruption holds the position inside its epoch.
+  let resumeAt: { batch: number; generator: Record<string, unknown>; partial: Partial } | null = null;
 
   if (opts.resumeFrom) {
     const { state } = restoreCheckpoint(opts.resumeFrom, model, optimizer);
@@ -199,6 +290,9 @@ export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResu
       history?: EpochLogs[];
       callbacks?: Record<string, unknown>;
       stopped?: boolean;
+      batch?: number;
+      generator?: Record<string, unknown>;
+      partial?: Partial;
     };
     if (s.batchSize !== undefined && s.batchSize !== batchSize)
       throw new StrataError(
@@ -212,8 +306,23 @@ export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResu
       const st = s.callbacks?.[`${i}:${c.name}`];
       if (st !== undefined && c.setState) c.setState(st);
     });
+    if (s.batch && s.generator && s.partial) {
+      if (!(Number.isInteger(s.batch) && s.batch > 0 && s.batch <= stepsPerEpoch))
+        throw new StrataError(
+          'fit',
+          `${opts.resumeFrom} stopped at batch ${s.batch} of an epoch of ${stepsPerEpoch} batches: not this data set`,
+        );
+      resumeAt = { batch: s.batch, generator: s.generator, partial: s.partial };
+    }
   } else if (opts.adaptInput ?? true) adaptInputs(model, train);
 
+  const callbackState = () => {
+    const cbState: Record<string, unknown> = {};
+    callbacks.forEach((c, i) => {
+      if (c.getState) cbState[`${i}:${c.name}`] = c.getState();
+    });
+    return cbState;
+  };
   const ctx: TrainContext = {
     model,
     optimizer,
@@ -221,15 +330,11 @@ export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResu
     epoch: startEpoch,
     stepsPerEpoch,
     trainSize: n,
-    step: startEpoch * stepsPerEpoch,
+    step: startEpoch * stepsPerEpoch + (resumeAt?.batch ?? 0),
     history,
     stopTraining: stopped,
     classNames: train.classNames,
     saveCheckpoint: (path: string) => {
-      const cbState: Record<string, unknown> = {};
-      callbacks.forEach((c, i) => {
-        if (c.getState) cbState[`${i}:${c.name}`] = c.getState();
-      });
       saveCheckpoint(path, {
         model,
         optimizer,
@@ -239,12 +344,18 @@ export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResu
           seed: seed,
           batchSize,
           history,
-          callbacks: cbState,
+          callbacks: callbackState(),
           stopped: ctx.stopTraining,
         },
       });
     },
   };
+
+  const stepLoss = checking ? (o: Tensor, t: Tensor) => numericsScope('loss', () => lossFn(o, t)) : lossFn;
+  let lastFinite: { loss: number; step: number } | null = null;
+  let skippedTotal = 0;
+  let interrupted = false;
+  let checkpoint: string | undefined;
 
   for (const c of ordered) c.onTrainBegin?.(ctx);
   const evalBatch = opts.evalBatchSize ?? 256;
@@ -252,11 +363,18 @@ export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResu
     ctx.epoch = epoch;
     for (const c of ordered) c.onEpochBegin?.(ctx);
     const gen = epochGenerator(seed, epoch);
-    const order = opts.shuffle === false ? undefined : permutation(n, gen);
+    let order = opts.shuffle === false ? undefined : permutation(n, gen);
     const te = performance.now();
-    let lossSum = 0;
-    let correct = 0;
+    const part: Partial = { lossSum: 0, correct: 0, seen: 0, skipped: 0 };
     let b = 0;
+    if (resumeAt) {
+      // Continue inside the epoch: same order, the generator as it was after the batches done.
+      Object.assign(gen, resumeAt.generator);
+      Object.assign(part, resumeAt.partial);
+      b = resumeAt.batch;
+      order = (order ?? Int32Array.from({ length: n }, (_, i) => i)).subarray(b * batchSize);
+      resumeAt = null;
+    }
     for (const hb of hostBatches(train, { batchSize, order, transform: opts.augment, generator: gen })) {
       for (const c of ordered) c.onBatchBegin?.(ctx, b);
       const r = scope(() => {
@@ -266,36 +384,78 @@ export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResu
         const { value, grads } = valueAndGradOf(
           () => {
             const out = model.forward(x, { training: true, generator: gen });
-            const l = lossFn(out, y);
+            const l = stepLoss(out, y);
             ok = countCorrect(out, hb.labels);
             return l;
           },
           params.map((p) => p.value),
         );
-        optimizer.step(params, grads);
-        return { loss: value.item(), correct: ok };
+        const loss = value.item();
+        // A non-finite loss or gradient is never applied to the weights.
+        const bad = !Number.isFinite(loss) ? `the loss became ${loss}` : nonFiniteGradient(params, grads);
+        if (bad) return { loss, correct: ok, bad };
+        if (checking) numericsScope(`optimizer ${optimizer.type}`, () => optimizer.step(params, grads));
+        else optimizer.step(params, grads);
+        return { loss, correct: ok, bad: null };
       });
-      if (!Number.isFinite(r.loss))
-        throw new StrataError(
-          'fit',
-          `the loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1}: lower the learning rate`,
-        );
-      lossSum += r.loss * hb.size;
-      correct += r.correct;
+      if (r.bad) {
+        if (onNonFinite === 'stop')
+          throw new StrataError(
+            'fit',
+            `${r.bad} at step ${ctx.step + 1} (epoch ${epoch + 1}, batch ${b + 1}); ${
+              lastFinite
+                ? `the last finite loss was ${lastFinite.loss} at step ${lastFinite.step}`
+                : 'no step before it had a finite loss'
+            }. The weights are those before this step. Lower the learning rate or check the data for NaN; onNonFinite: 'skip' skips such batches, checkNumerics: true names the op that made the value`,
+          );
+        part.skipped++;
+        skippedTotal++;
+      } else {
+        part.lossSum += r.loss * hb.size;
+        part.correct += r.correct;
+        part.seen += hb.size;
+        lastFinite = { loss: r.loss, step: ctx.step + 1 };
+      }
       ctx.step++;
       for (const c of ordered)
         c.onBatchEnd?.(ctx, { batch: b, size: hb.size, loss: r.loss, correct: r.correct });
       b++;
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        if (opts.interruptCheckpoint) {
+          saveCheckpoint(opts.interruptCheckpoint, {
+            model,
+            optimizer,
+            classNames: train.classNames,
+            state: {
+              epoch,
+              batch: b,
+              generator: generatorState(gen),
+              partial: { ...part },
+              seed,
+              batchSize,
+              history,
+              callbacks: callbackState(),
+              stopped: ctx.stopTraining,
+            },
+          });
+          checkpoint = opts.interruptCheckpoint;
+        }
+        break;
+      }
+      yield;
     }
+    if (interrupted) break;
     const seconds = (performance.now() - te) / 1000;
     const logs: EpochLogs = {
       epoch: epoch + 1,
-      loss: lossSum / n,
-      accuracy: correct / n,
+      loss: part.seen ? part.lossSum / part.seen : Number.NaN,
+      accuracy: part.seen ? part.correct / part.seen : 0,
       lr: optimizer.lr,
       seconds,
       imagesPerSecond: n / seconds,
     };
+    if (part.skipped) logs.skippedBatches = part.skipped;
     if (val) {
       const e = evaluate(model, val, { batchSize: evalBatch, loss: lossFn });
       logs.valLoss = e.loss;
@@ -311,7 +471,19 @@ export function fit(model: Model, data: Dataset, opts: FitOptions = {}): FitResu
     epochs: history.length,
     stoppedEarly: ctx.stopTraining && history.length < epochs,
     seconds: (performance.now() - t0) / 1000,
+    interrupted,
+    step: ctx.step,
+    skippedBatches: skippedTotal,
+    checkpoint,
   };
+}
+
+/** The sums of an epoch so far (saved in a mid-epoch checkpoint). */
+interface Partial {
+  lossSum: number;
+  correct: number;
+  seen: number;
+  skipped: number;
 }
 
 export interface EvaluateResult {
