@@ -1,6 +1,7 @@
 // Run by threads.test.ts in a child process (files starting with `_` hold no tests): computes a few
 // ops at 2 requested threads and prints their sums as JSON, then simply ends — the worker threads
 // must not keep the process alive.
+import { kernelVariant } from '../../src/backends/wasm/loader.js';
 import { conv2d, getThreads, matmul, randn, setThreads, sum } from '../../src/index.js';
 
 setThreads(2);
@@ -13,5 +14,6 @@ const out = {
   matmul: Array.from(matmul(a, b).data()),
   conv: Array.from(conv2d(x, w, { padding: 1, stride: 2 }).data()),
   sum: sum(x).item(),
+  variant: kernelVariant(),
 };
 console.log(JSON.stringify(out));

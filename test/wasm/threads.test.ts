@@ -89,6 +89,22 @@ describe('thread pool', () => {
     assert.equal(single.sum, shared.sum);
   });
 
+  test('the fused multiply-add build where the engine takes it; STRATA_WASM_FMA=0 the plain one', () => {
+    const fma = child({ STRATA_THREADS: '2' });
+    const plain = child({ STRATA_THREADS: '2', STRATA_WASM_FMA: '0' });
+    // Node 20 compiles relaxed SIMD once its flag is on, which the loader does
+    assert.equal(fma.variant, 'fma');
+    assert.equal(plain.variant, 'simd');
+    // only the rounding of the products' sums differs
+    const close = (x: number[], y: number[]) => {
+      for (let i = 0; i < x.length; i++)
+        assert.ok(Math.abs(x[i] - y[i]) <= 1e-4 * (1 + Math.abs(x[i])), `${x[i]} vs ${y[i]}`);
+    };
+    close(fma.matmul, plain.matmul);
+    close(fma.conv, plain.conv);
+    assert.equal(fma.sum, plain.sum);
+  });
+
   test('setThreads validates its argument', () => {
     assert.throws(() => setThreads(0), /setThreads: the thread count must be a positive integer/);
     assert.throws(() => setThreads(1.5), /positive integer/);

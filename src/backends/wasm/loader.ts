@@ -3,7 +3,9 @@ import { StrataError } from '../../core/errors.js';
 
 /**
  * Finding and compiling the kernel module `strata.wasm`, which the build writes next to this file
- * (src/backends/wasm/ for the sources run through tsx, dist/backends/wasm/ for the package).
+ * (src/backends/wasm/ for the sources run through tsx, dist/backends/wasm/ for the package). In Node
+ * the relaxed-SIMD build `strata-fma.wasm` beside it is preferred where the engine compiles it
+ * (`STRATA_WASM_FMA=0` keeps the plain one); the two differ only in the GEMM microkernel's rounding.
  *
  * In Node the bytes are read synchronously with fs, so the backend is ready on first use. Elsewhere
  * (a browser, a bundle) call `initWasm()` first, which fetches `new URL('./strata.wasm',
@@ -89,6 +91,25 @@ export function unshareMemoryImport(bytes: Uint8Array): Uint8Array {
   return b;
 }
 
+/** Which build of the kernels runs: 'fma' (relaxed SIMD, fused multiply-add) or 'simd'. */
+let variant: 'fma' | 'simd' = 'simd';
+
+export function kernelVariant(): 'fma' | 'simd' {
+  return variant;
+}
+
+/**
+ * Whether this engine compiles relaxed SIMD. Node 20 (V8 11.3) has it behind a flag, which is turned
+ * on at run time (process-wide, like the collection of `heap.ts`; V8 ships it on from 11.4).
+ */
+function relaxedSimdOk(bytes: Uint8Array): boolean {
+  if (WebAssembly.validate(bytes as BufferSource)) return true;
+  const v8 = nodeModule<typeof import('node:v8')>('node:v8');
+  if (!v8) return false;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(bytes as BufferSource);
+}
+
 function bytesFromFile(): Uint8Array {
   const fs = nodeModule<typeof import('node:fs')>('node:fs');
   const url = nodeModule<typeof import('node:url')>('node:url');
@@ -97,9 +118,25 @@ function bytesFromFile(): Uint8Array {
       'wasm',
       'the kernel module is not loaded: call `await initWasm()` first outside Node (or use the reference backend)',
     );
-  const path = envVar('STRATA_WASM_PATH') || url.fileURLToPath(wasmUrl());
+  const explicit = envVar('STRATA_WASM_PATH');
+  if (!explicit && envVar('STRATA_WASM_FMA') !== '0') {
+    // the fused multiply-add build, where the engine takes it (GEMM and convolutions ×1.3)
+    try {
+      const fma = fs.readFileSync(url.fileURLToPath(new URL('./strata-fma.wasm', import.meta.url)));
+      if (relaxedSimdOk(fma)) {
+        variant = 'fma';
+        return fma;
+      }
+    } catch {
+      // not built or not shipped: the plain build below
+    }
+  }
+  const path = explicit || url.fileURLToPath(wasmUrl());
   try {
-    return fs.readFileSync(path);
+    const bytes = fs.readFileSync(path);
+    // a file given by STRATA_WASM_PATH may be either build
+    if (explicit && !WebAssembly.validate(bytes as BufferSource) && relaxedSimdOk(bytes)) variant = 'fma';
+    return bytes;
   } catch (e) {
     throw new StrataError(
       'wasm',

@@ -33,3 +33,13 @@ export function setScratch(ptr: usize, bytes: usize): void {
 @inline export function addr(base: usize, i: i32): usize {
   return base + (<usize>i << 2);
 }
+
+/**
+ * c + a·b per lane. In the relaxed-SIMD build (strata-fma.wasm) a fused multiply-add: one
+ * instruction instead of two, which the GEMM microkernel needs — with separate vmulps/vaddps it is
+ * bound by the six instructions per cycle the core can issue, not by its arithmetic (see DESIGN.md).
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
