@@ -30,10 +30,14 @@ export { digitsCnn } from '../src/train/zoo.js';
 export { argmaxOf, featureMaps, type LayerMaps } from '../src/viz/featuremaps.js';
 export type { Raster } from '../src/viz/tiles.js';
 
-/** Picks the wasm backend (SIMD kernels; one thread in a browser) and falls back to the reference one. */
-export async function startBackend(): Promise<{ backend: string; note: string }> {
+/**
+ * Picks the wasm backend and falls back to the reference one. SIMD kernels; threads (default
+ * navigator.hardwareConcurrency, at most 8; `threads` overrides) only in a worker of a cross-origin
+ * isolated page, else one thread. Resolves once the pool's workers are up.
+ */
+export async function startBackend(threads?: number): Promise<{ backend: string; note: string }> {
   try {
-    await initWasm();
+    await initWasm(threads === undefined ? {} : { threads });
     setBackend('wasm');
     fromTypedArray(new Float32Array([1, 2]), [2]).data();
     return { backend: 'wasm', note: '' };
@@ -48,6 +52,12 @@ export async function startBackend(): Promise<{ backend: string; note: string }>
 
 export function backendName(): string {
   return getBackend().name;
+}
+
+/** "wasm SIMD, 2 threads", "wasm SIMD, 1 thread", "reference, 1 thread". */
+export function engineLabel(threads: number): string {
+  const b = backendName();
+  return `${b === 'wasm' ? 'wasm SIMD' : b}, ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
 /** Digits as the page's data files hold them: [u32 count][count×784 grey bytes][count labels]. */

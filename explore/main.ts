@@ -8,6 +8,7 @@ import {
   backendName,
   type Digits,
   digitsCnn,
+  engineLabel,
   featureMaps,
   fetchDigits,
   getThreads,
@@ -34,6 +35,10 @@ export interface PageState {
   /** Accuracies measured by the training worker: [epoch, accuracy]. */
   accuracies: [number, number][];
   training: 'idle' | 'running' | 'done' | 'stopped' | 'error';
+  /** Threads the training worker runs the kernels on (0 until it has started). */
+  trainThreads: number;
+  /** Seconds of each training epoch. */
+  epochSeconds: number[];
   renders: number;
 }
 
@@ -47,6 +52,8 @@ const state: PageState = {
   losses: [],
   accuracies: [],
   training: 'idle',
+  trainThreads: 0,
+  epochSeconds: [],
   renders: 0,
 };
 // For the browser tests and the curious: the page's state, read-only in spirit.
@@ -55,6 +62,8 @@ const state: PageState = {
 const params = new URLSearchParams(location.search);
 const TRAIN_EXAMPLES = Number(params.get('train') ?? 3000);
 const HELDOUT_EXAMPLES = Number(params.get('heldout') ?? 500);
+/** ?threads=N sets the training worker's thread count (default: the machine's, when isolated). */
+const TRAIN_THREADS = params.has('threads') ? Number(params.get('threads')) : undefined;
 
 // ------------------------------------------------------------------------------------------- drawing
 
@@ -342,6 +351,8 @@ function startTraining(): void {
   state.worker?.terminate();
   state.losses = [];
   state.accuracies = [];
+  state.trainThreads = 0;
+  state.epochSeconds = [];
   $('epoch-log').innerHTML = '';
   drawLoss();
   // The page now shows the network being trained (a fresh digits-cnn, weights from the worker).
@@ -353,14 +364,18 @@ function startTraining(): void {
   state.worker = w;
   const t0 = performance.now();
   setTraining('running', 'Starting the worker…');
+  let engine = '';
   w.onmessage = (e: MessageEvent<TrainMessage>) => {
     const m = e.data;
-    if (m.type === 'ready')
+    if (m.type === 'ready') {
+      state.trainThreads = m.threads;
+      engine = m.engine;
+      $('train-status').dataset.threads = String(m.threads);
       setTraining(
         'running',
-        `Training in a worker on ${m.backend}${m.backend === 'wasm' ? ' (SIMD)' : ''}, ${m.threads} thread(s); page ${m.isolated ? 'is' : 'is not'} cross-origin isolated${m.note ? `; ${m.note}` : ''}.`,
+        `Training in a worker: ${m.engine} (page ${m.isolated ? 'cross-origin isolated' : 'not cross-origin isolated: one thread'})${m.note ? `; ${m.note}` : ''}.`,
       );
-    else if (m.type === 'batch') {
+    } else if (m.type === 'batch') {
       state.losses.push(m.loss);
       if (m.step % 5 === 0) drawLoss();
     } else if (m.type === 'weights') {
@@ -373,12 +388,16 @@ function startTraining(): void {
       addLog(`before training: held-out accuracy ${(100 * m.accuracy).toFixed(1)} %`);
     } else if (m.type === 'epoch') {
       state.accuracies.push([m.epoch, m.accuracy]);
+      state.epochSeconds.push(m.seconds);
       drawLoss();
       addLog(
         `epoch ${m.epoch}: loss ${m.loss.toFixed(3)}, held-out accuracy ${(100 * m.accuracy).toFixed(1)} % (${m.seconds.toFixed(1)} s, ${Math.round(m.examplesPerSecond)} digits/s)`,
       );
     } else if (m.type === 'done') {
-      setTraining('done', `Done: ${epochs} epoch(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+      setTraining(
+        'done',
+        `Done: ${epochs} epoch(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s (${engine}).`,
+      );
       w.terminate();
       state.worker = null;
     } else if (m.type === 'error') {
@@ -398,6 +417,7 @@ function startTraining(): void {
     seed: 0,
     weightsEvery: 10,
     dataUrl: new URL('data/', location.href).href,
+    threads: TRAIN_THREADS,
   };
   w.postMessage(req);
 }
@@ -450,7 +470,7 @@ async function main(): Promise<void> {
   };
   const threads = backendName() === 'wasm' ? getThreads() : 1;
   const st = $('status');
-  st.textContent = `Backend ${backendName()}${backendName() === 'wasm' ? ' (SIMD)' : ''}, ${threads} thread(s); ${crossOriginIsolated ? 'cross-origin isolated (SharedArrayBuffer available)' : 'not cross-origin isolated (one thread)'}${note ? `; ${note}` : ''}.`;
+  st.textContent = `Backend ${engineLabel(threads)} on this page; ${crossOriginIsolated ? 'cross-origin isolated: training uses wasm threads' : 'not cross-origin isolated: training runs on one thread'}${note ? `; ${note}` : ''}.`;
   st.dataset.state = 'ready';
   if (state.heldout) showHeldout(0);
   else render();

@@ -3,7 +3,10 @@
  * make it cross-origin isolated, and the trained model under /model/: strata-out/ when `strata train`
  * (npm start) has saved one there, else the shipped default weights.
  *
- *   tsx explore/server.ts [--port N] [--root DIR] [--model DIR]     (PORT also sets the port; 0 picks one)
+ *   tsx explore/server.ts [--port N] [--root DIR] [--model DIR] [--no-isolation]
+ *
+ * PORT also sets the port (0 picks one). --no-isolation leaves the COOP/COEP headers out: the page is
+ * then not cross-origin isolated (no SharedArrayBuffer), and training runs on one thread.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -32,6 +35,8 @@ export interface ExploreServerOptions {
   modelDir?: string;
   port?: number;
   host?: string;
+  /** Send COOP/COEP so the page is cross-origin isolated (wasm threads); default true. */
+  isolation?: boolean;
 }
 
 /** Starts the server; resolves with it and its URL once listening. */
@@ -54,7 +59,10 @@ export function startExploreServer(o: ExploreServerOptions = {}): Promise<{ serv
       file = join(root, path.endsWith('/') ? `${path}index.html` : path);
       if (!normalize(file).startsWith(root + sep)) file = '';
     }
-    const headers: Record<string, string> = { ...ISOLATION_HEADERS, 'Cache-Control': 'no-store' };
+    const headers: Record<string, string> = {
+      ...(o.isolation === false ? {} : ISOLATION_HEADERS),
+      'Cache-Control': 'no-store',
+    };
     if (source) headers['X-Strata-Model'] = source;
     if (
       !file ||
@@ -87,7 +95,8 @@ function arg(name: string): string | undefined {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const port = Number(arg('--port') ?? process.env.PORT ?? 5173);
-  startExploreServer({ port, root: arg('--root'), modelDir: arg('--model') })
+  const isolation = !process.argv.includes('--no-isolation');
+  startExploreServer({ port, root: arg('--root'), modelDir: arg('--model'), isolation })
     .then(({ url }) => {
       const trained = existsSync(join(resolve(arg('--model') ?? 'strata-out'), 'model.json'));
       console.log(`Strata explorer: ${url}`);
@@ -96,7 +105,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
           ? 'model: strata-out/ (from npm start / strata train)'
           : 'model: the shipped default weights (run npm start to train your own into strata-out/)',
       );
-      console.log('cross-origin isolated: COOP same-origin, COEP require-corp. Ctrl-C stops.');
+      console.log(
+        isolation
+          ? 'cross-origin isolated (COOP same-origin, COEP require-corp): training uses wasm threads. Ctrl-C stops.'
+          : 'not cross-origin isolated (--no-isolation): training runs on one thread. Ctrl-C stops.',
+      );
     })
     .catch((e: Error) => {
       console.error(`explore: ${e.message}`);

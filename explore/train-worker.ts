@@ -10,6 +10,7 @@ import {
   backendName,
   type Digits,
   digitsCnn,
+  engineLabel,
   fetchDigits,
   fromTypedArray,
   Generator,
@@ -37,10 +38,12 @@ export interface TrainRequest {
   weightsEvery: number;
   /** Absolute URL of the page's data folder (a worker resolves relative URLs against its own script). */
   dataUrl: string;
+  /** Threads to train with (default: navigator.hardwareConcurrency up to 8 when cross-origin isolated). */
+  threads?: number;
 }
 
 export type TrainMessage =
-  | { type: 'ready'; backend: string; threads: number; isolated: boolean; note: string }
+  | { type: 'ready'; backend: string; threads: number; isolated: boolean; engine: string; note: string }
   | { type: 'eval'; epoch: number; accuracy: number }
   | { type: 'batch'; epoch: number; step: number; loss: number }
   | {
@@ -141,12 +144,14 @@ let started: Promise<void> | null = null;
 
 self.onmessage = (e: MessageEvent<TrainRequest>) => {
   if (e.data?.type !== 'train') return;
-  started ??= startBackend().then(({ note }) => {
+  started ??= startBackend(e.data.threads).then(({ note }) => {
+    const threads = backendName() === 'wasm' ? getThreads() : 1;
     post({
       type: 'ready',
       backend: backendName(),
-      threads: backendName() === 'wasm' ? getThreads() : 1,
+      threads,
       isolated: self.crossOriginIsolated === true,
+      engine: engineLabel(threads),
       note,
     });
   });

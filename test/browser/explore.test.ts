@@ -1,7 +1,8 @@
 /**
  * The explorer page end to end in headless Chromium (Debian's `chromium` package, driven by
  * playwright-core; no browser download). The page is built with vite into a temporary folder and served
- * by explore/server.ts with the shipped default model. Skips, saying why, where chromium is absent.
+ * by explore/server.ts with the shipped default model, once with the cross-origin isolation headers
+ * (training on wasm threads) and once without (one thread). Skips, saying why, where chromium is absent.
  * STRATA_SCREENSHOTS=<dir> keeps the screenshots (docs/ holds the ones in the documentation).
  */
 import assert from 'node:assert/strict';
@@ -35,6 +36,9 @@ describe('explorer page in headless Chromium', { skip }, () => {
   const shots = process.env.STRATA_SCREENSHOTS ?? join(tmp, 'shots');
   let server: Server;
   let url: string;
+  /** The same page served without COOP/COEP: not cross-origin isolated. */
+  let plainServer: Server;
+  let plainUrl: string;
   let browser: Browser;
   let page: Page;
 
@@ -50,6 +54,12 @@ describe('explorer page in headless Chromium', { skip }, () => {
     await build({ configFile: join(root, 'explore', 'vite.config.ts'), logLevel: 'error' });
     const { startExploreServer } = await import('../../explore/server.js');
     ({ server, url } = await startExploreServer({ root: out, modelDir: join(tmp, 'no-model'), port: 0 }));
+    ({ server: plainServer, url: plainUrl } = await startExploreServer({
+      root: out,
+      modelDir: join(tmp, 'no-model'),
+      port: 0,
+      isolation: false,
+    }));
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
@@ -59,6 +69,7 @@ describe('explorer page in headless Chromium', { skip }, () => {
   after(async () => {
     await browser?.close();
     server?.close();
+    plainServer?.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -141,28 +152,61 @@ describe('explorer page in headless Chromium', { skip }, () => {
     assert.ok(layers.conv1.lit >= 12, 'most first-layer maps respond to the digit');
   });
 
-  test('one epoch of training in the page (Web Worker) raises held-out accuracy', async (t) => {
-    await page.goto(`${url}?train=1000&heldout=300`);
-    await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
-    await page.fill('#epochs', '1');
-    await page.click('#train');
-    await page.waitForSelector('#train-status[data-state="done"], #train-status[data-state="error"]', {
+  /** Trains one epoch on 1000 digits in the page at `base`; returns what the page recorded. */
+  async function trainOneEpoch(p: Page, base: string, t: { diagnostic(s: string): void }) {
+    await p.goto(`${base}?train=1000&heldout=300`);
+    await p.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
+    await p.fill('#epochs', '1');
+    await p.click('#train');
+    await p.waitForSelector('#train-status[data-state="done"], #train-status[data-state="error"]', {
       timeout: 240_000,
     });
-    const status = (await page.locator('#train-status').textContent())!;
+    const status = (await p.locator('#train-status').textContent())!;
     assert.match(status, /^Done/, status);
-    const acc = await page.evaluate(() => (window as unknown as { strata: PageState }).strata.accuracies);
-    assert.equal(acc.length, 2);
-    const [[, before], [, afterOne]] = acc;
-    t.diagnostic(`held-out accuracy ${before} before training, ${afterOne} after one epoch (${status})`);
+    const s = await p.evaluate(() => {
+      const st = (window as unknown as { strata: PageState }).strata;
+      return {
+        acc: st.accuracies,
+        threads: st.trainThreads,
+        seconds: st.epochSeconds,
+        losses: st.losses.length,
+        isolated: crossOriginIsolated,
+        cores: navigator.hardwareConcurrency,
+      };
+    });
+    assert.equal(s.acc.length, 2);
+    const [[, before], [, afterOne]] = s.acc;
+    t.diagnostic(
+      `${s.threads} thread(s): held-out accuracy ${before} before training, ${afterOne} after one epoch of ${s.seconds[0].toFixed(2)} s (${status})`,
+    );
     assert.ok(afterOne > before + 0.3, `held-out accuracy ${before} before, ${afterOne} after one epoch`);
     assert.ok(afterOne > 0.7, `after one epoch: ${afterOne}`);
-    const losses = await page.evaluate(
-      () => (window as unknown as { strata: PageState }).strata.losses.length,
-    );
-    assert.equal(losses, Math.ceil(1000 / 32), 'one loss per batch for the live curve');
+    assert.equal(s.losses, Math.ceil(1000 / 32), 'one loss per batch for the live curve');
+    return { ...s, status };
+  }
+
+  test('one epoch of training in the page (Web Worker, wasm threads) raises held-out accuracy', async (t) => {
+    const s = await trainOneEpoch(page, url, t);
+    assert.equal(s.isolated, true);
+    if (s.cores > 1) {
+      assert.ok(s.threads > 1, `cross-origin isolated on ${s.cores} cores, yet ${s.threads} thread(s)`);
+      assert.match(s.status, /wasm SIMD, \d+ threads\)/);
+    }
     await page.click('#clear');
     await drawPath(Array.from({ length: 12 }, (_, i) => [140, 40 + i * 17] as [number, number]));
     await page.screenshot({ path: join(shots, 'explore-training.png'), fullPage: false });
+  });
+
+  test('without the isolation headers: one thread, and training still works', async (t) => {
+    const p = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    try {
+      const s = await trainOneEpoch(p, plainUrl, t);
+      assert.equal(s.isolated, false);
+      assert.equal(s.threads, 1);
+      assert.match(s.status, /wasm SIMD, 1 thread\)/);
+      assert.match((await p.locator('#status').textContent())!, /not cross-origin isolated/);
+    } finally {
+      await p.close();
+    }
   });
 });

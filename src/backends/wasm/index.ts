@@ -12,7 +12,8 @@ import { shapeKernels } from './ops/shape.js';
 import { Runtime } from './runtime.js';
 import { setOwner, WasmStorage } from './storage.js';
 
-export { initWasm, wasmUrl } from './loader.js';
+export { wasmUrl } from './loader.js';
+export { type InitWasmOptions, initWasm, type WasmSource } from './init.js';
 
 /**
  * The WebAssembly backend: AssemblyScript kernels with v128 SIMD (kernels/), run by a persistent

@@ -23,11 +23,11 @@ const SEQ = 0;
 const JOB = 1;
 const PARAMS = 2;
 const NT = 3;
-const DONE = 4;
-const DEAD = 5;
-const DEAD_CODE = 6;
+export const DONE = 4;
+export const DEAD = 5;
+export const DEAD_CODE = 6;
 const ERROR = 7;
-const READY = 8;
+export const READY = 8;
 /** The next share to claim, tagged with the job: (seq & 0xfffff) << 12 | share. */
 const NEXT = 9;
 /** Shares of the current job. */
@@ -60,12 +60,11 @@ const CLAIM_SRC = `function claim(I, b, seq) {
   }
 }`;
 
-const WORKER_SRC = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, ctl, tid, scratch, scratchBytes } = workerData;
-const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('abort'); } } });
-const run = inst.exports.run;
-inst.exports.setScratch(scratch, scratchBytes);
+/**
+ * A worker's job loop (Node worker_threads and browser Web Workers alike), given `memory`, `ctl`,
+ * `tid` and the instance's `run` in scope; `die` is what the KILL testing hook does.
+ */
+export const workerLoopSrc = (die: string): string => `
 const I = new Int32Array(memory.buffer);
 const b = ctl >> 2;
 const slot = b + ${WSLOT} + 4 * (tid - 1);
@@ -95,7 +94,7 @@ for (;;) {
   for (;;) {
     const i = claim(I, b, s);
     if (i < 0) break;
-    if (Atomics.load(I, slot + 2) !== 0) process.exit(7);
+    if (Atomics.load(I, slot + 2) !== 0) ${die};
     try {
       run(job, params, i, shares);
     } catch (e) {
@@ -107,6 +106,13 @@ for (;;) {
   Atomics.notify(I, b + ${DONE});
 }
 `;
+const WORKER_SRC = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctl, tid, scratch, scratchBytes } = workerData;
+const inst = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('abort'); } } });
+const run = inst.exports.run;
+inst.exports.setScratch(scratch, scratchBytes);
+${workerLoopSrc('process.exit(7)')}`;
 const SUPERVISOR_SRC = `
 const { Worker, workerData, parentPort } = require('node:worker_threads');
 const { module, memory, ctl, n, scratch, scratchBytes, workerSrc } = workerData;
@@ -141,12 +147,19 @@ export interface PoolOptions {
   scratchBytes: number;
 }
 
+/** The thread that starts the workers and hears them die (its event loop stays free). */
+export interface Supervisor {
+  terminate(): Promise<number> | undefined;
+  unref(): void;
+  postMessage(m: unknown): void;
+}
+
 export class ThreadPool {
   readonly workers: number;
-  private readonly ctl: number;
-  private readonly memory: WebAssembly.Memory;
-  private supervisor: { terminate(): Promise<number>; unref(): void; postMessage(m: unknown): void } | null;
-  private ready = false;
+  protected readonly ctl: number;
+  protected readonly memory: WebAssembly.Memory;
+  private supervisor: Supervisor | null;
+  protected ready = false;
   /** Set once a worker died: the pool is unusable and is replaced by the backend. */
   broken = false;
 
@@ -154,10 +167,14 @@ export class ThreadPool {
     this.workers = o.workers;
     this.ctl = o.ctl;
     this.memory = o.memory;
+    this.i32().fill(0);
+    this.supervisor = this.spawn(o);
+  }
+
+  /** Starts the supervisor thread, which starts the workers (Node: worker_threads). */
+  protected spawn(o: PoolOptions): Supervisor {
     const wt = nodeModule<{ Worker: WorkerCtor }>('node:worker_threads');
     if (!wt) throw new StrataError('wasm', 'threads need worker_threads (Node); use setThreads(1)');
-    const I = this.i32();
-    I.fill(0);
     const sup = new wt.Worker(SUPERVISOR_SRC, {
       eval: true,
       workerData: {
@@ -171,10 +188,10 @@ export class ThreadPool {
       },
     });
     sup.unref();
-    this.supervisor = sup;
+    return sup;
   }
 
-  private i32(): Int32Array {
+  protected i32(): Int32Array {
     return new Int32Array(this.memory.buffer, this.ctl, CTL_BYTES >> 2);
   }
 
@@ -282,7 +299,7 @@ export class ThreadPool {
     }
   }
 
-  private fail(name: string, I: Int32Array): never {
+  protected fail(name: string, I: Int32Array): never {
     this.broken = true;
     const w = Atomics.load(I, DEAD);
     const code = Atomics.load(I, DEAD_CODE);

@@ -4,6 +4,7 @@ import { WasmHeap } from './heap.js';
 import { kernelModule, nodeModule, sharedMemoryAvailable } from './loader.js';
 import { JOB_TEST_TRAP } from './opcodes.js';
 import { CTL_BYTES, MAX_SHARES, ThreadPool } from './pool.js';
+import { WebThreadPool, webDefaultThreads, webThreadsAvailable } from './pool-web.js';
 
 interface KernelExports {
   run(job: number, params: number, tid: number, nt: number): void;
@@ -99,7 +100,7 @@ export class Runtime {
     if (!Number.isInteger(n) || n < 1)
       throw new StrataError('setThreads', `the thread count must be a positive integer, got ${n}`);
     if (n > 64) n = 64;
-    if (!this.shared || !nodeModule('node:worker_threads')) n = 1;
+    if (!this.shared || !(nodeModule('node:worker_threads') || webThreadsAvailable())) n = 1;
     if (n === this.threads && (n === 1 || (this.pool && !this.pool.broken))) return;
     this.closePool();
     this.threads = n;
@@ -111,7 +112,8 @@ export class Runtime {
     const ctl = this.heap.alloc(CTL_BYTES);
     const scratch = Array.from({ length: workers }, () => this.heap.alloc(this.scratchBytes));
     this.poolBlocks = [ctl, ...scratch];
-    this.pool = new ThreadPool({
+    const Pool = nodeModule('node:worker_threads') ? ThreadPool : WebThreadPool;
+    this.pool = new Pool({
       module: this.module,
       memory: this.memory,
       ctl: ctl.ptr,
@@ -133,6 +135,12 @@ export class Runtime {
   /** Blocks until the workers are up (setThreads does not wait; the first parallel op does). */
   waitReady(): void {
     this.pool?.waitReady();
+  }
+
+  /** Resolves once the workers are up (in a browser they start only when this thread yields). */
+  async whenReady(): Promise<void> {
+    if (this.pool instanceof WebThreadPool) await this.pool.whenReady();
+    else this.pool?.waitReady();
   }
 
   /**
@@ -209,5 +217,5 @@ function defaultThreads(): number {
     if (Number.isInteger(n) && n >= 1) return n;
   }
   const os = nodeModule<typeof import('node:os')>('node:os');
-  return os?.availableParallelism?.() ?? os?.cpus().length ?? 1;
+  return os?.availableParallelism?.() ?? os?.cpus().length ?? webDefaultThreads();
 }
