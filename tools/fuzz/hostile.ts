@@ -33,7 +33,11 @@ export const FIXTURES = fileURLToPath(new URL('../../test/fixtures/', import.met
 // ---------------------------------------------------------------- safetensors
 
 /** A safetensors file from a header (object or raw text), data, and optionally a forged length field. */
-export function safetensors(header: string | object, data = new Uint8Array(0), length?: bigint): Uint8Array {
+export function safetensors(
+  header: string | object,
+  data: Uint8Array = new Uint8Array(0),
+  length?: bigint,
+): Uint8Array {
   const h = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
   const out = new Uint8Array(8 + h.length + data.length);
   new DataView(out.buffer).setBigUint64(0, length ?? BigInt(h.length), true);
