@@ -7,7 +7,7 @@
 // Parameter block: 0 N, 1 C, 2 F, 3 G, 4..6 S, 7..9 K, 10..12 O, 13..15 stride, 16..18 padBegin,
 // 19..21 dilation, 22 first input, 23 second input, 24 output, 25 split (0: (n, g) units per thread,
 // 1: column panels).
-import { KC, MC, MR, NR, SCR_A, SCR_B, SCR_USER, SCR_W, SCR_W_BYTES, balanced, macro, packA } from './gemm';
+import { ASH, KC, MC, MR, NR, SCR_A, SCR_B, SCR_USER, SCR_W, SCR_W_BYTES, balanced, macro, packA, storeA } from './gemm';
 
 /** N block of the convolution products: the gathered B block (KC×NCV) stays in L2. */
 const NCV: i32 = 512;
@@ -335,7 +335,7 @@ function prepackA(a: usize, rsa: i32, csa: i32, M: i32, Kd: i32, kcb: i32, packA
   const Mpad = (M + MR - 1) / MR * MR;
   for (let pc = 0; pc < Kd; pc += kcb) {
     const kc = min(kcb, Kd - pc);
-    const dst = wp + <usize>(pc / kcb) * <usize>(Mpad * kcb) * 16;
+    const dst = wp + (<usize>(pc / kcb) * <usize>(Mpad * kcb) << ASH);
     if (packAKind == 0) packA(dst, a, rsa, csa, 0, M, M, pc, kc);
     else packWT(dst, a, 0, M, M, pc, kc);
   }
@@ -344,7 +344,7 @@ function prepackA(a: usize, rsa: i32, csa: i32, M: i32, Kd: i32, kcb: i32, packA
 /** Whether A of M rows and Kd columns fits pre-packed (pre-broadcast) in SCR_W. */
 @inline function fitsPrepacked(M: i32, Kd: i32): bool {
   const Mpad = (M + MR - 1) / MR * MR;
-  return <u64>Mpad * <u64>Kd * 16 + <u64>Mpad * 16 * 4 <= <u64>SCR_W_BYTES;
+  return (<u64>Mpad * <u64>Kd << ASH) + <u64>Mpad * 16 * 4 <= <u64>SCR_W_BYTES;
 }
 
 /**
@@ -367,11 +367,11 @@ function gatherProduct(
     for (let pc = 0; pc < Kd; pc += kcb) {
       const kc = min(kcb, Kd - pc);
       packGather(bp, src, pc, kc, jc, nc, ncols);
-      const blk = wp + <usize>(pc / kcb) * <usize>(Mpad * kcb) * 16;
+      const blk = wp + (<usize>(pc / kcb) * <usize>(Mpad * kcb) << ASH);
       for (let ic = 0; ic < M; ic += mcb) {
         const mc = min(mcb, M - ic);
         let pa = ap;
-        if (prepacked) pa = blk + (<usize>(ic * kc) << 4);
+        if (prepacked) pa = blk + (<usize>(ic * kc) << ASH);
         else if (packAKind == 0) packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
         else packWT(ap, a, ic, mc, M, pc, kc);
         macro(pa, bp, mc, nc, kc, c + (<usize>(ic * rsc + jc) << 2), rsc, 1, pc > 0);
@@ -388,17 +388,17 @@ function packWT(dst: usize, a: usize, i0: i32, mc: i32, M: i32, k0: i32, kc: i32
   const KK = K0 * K1 * K2;
   const Cg = M;
   for (let ir = 0; ir < mc; ir += MR) {
-    const panel = dst + (<usize>(ir * kc) << 4);
+    const panel = dst + (<usize>(ir * kc) << ASH);
     for (let r = 0; r < MR; r++) {
       const ci = i0 + ir + r;
-      let q = panel + (<usize>r << 4);
+      let q = panel + (<usize>r << ASH);
       let f = k0 / KK;
       let kk = k0 % KK;
       for (let k = 0; k < kc; k++) {
         let v: f32 = 0;
         if (ci < M) v = load<f32>(a + (<usize>((f * Cg + ci) * KK + kk) << 2));
-        v128.store(q, f32x4.splat(v));
-        q += 64;
+        storeA(q, v);
+        q += <usize>MR << ASH;
         if (++kk == KK) {
           kk = 0;
           f++;

@@ -9,11 +9,24 @@
 import { madd, pi, scratch, share } from './common';
 
 export const MR: i32 = 4;
+/**
+ * Packed A layout: compact (MR floats per k, broadcast by the microkernel's load32_splat) or
+ * pre-broadcast (each value splatted to 4 lanes, 64 bytes per k).
+ */
+export const COMPACT_A: bool = true;
+/** log2 of the bytes one packed A element takes. */
+export const ASH: usize = COMPACT_A ? 2 : 4;
+
+/** Stores one packed A element. */
+@inline export function storeA(q: usize, v: f32): void {
+  if (COMPACT_A) store<f32>(q, v);
+  else v128.store(q, f32x4.splat(v));
+}
 export const NR: i32 = 8;
 /** Largest K block (a 4×KC A panel and a KC×8 B panel stay in L1). */
-export const KC: i32 = 320;
+export const KC: i32 = 512;
 /** Largest M block (the packed A block stays in L2). */
-export const MC: i32 = 96;
+export const MC: i32 = 192;
 /** Largest N block. */
 export const NC: i32 = 1024;
 
@@ -26,7 +39,7 @@ export const NC: i32 = 1024;
 
 /** Byte offsets inside a thread's scratch. */
 export const SCR_A: usize = 0;
-export const SCR_B: usize = SCR_A + <usize>(MC * KC * 16);
+export const SCR_B: usize = SCR_A + (<usize>(MC * KC) << ASH);
 export const SCR_TILE: usize = SCR_B + <usize>(KC * NC * 4);
 /** 64 KiB for the small tiles of the other kernels. */
 export const SCR_USER: usize = SCR_TILE + 256;
@@ -42,23 +55,23 @@ export const SCRATCH_BYTES: usize = SCR_W + SCR_W_BYTES;
  */
 export function packA(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, M: i32, k0: i32, kc: i32): void {
   const csb = <usize>cs << 2;
+  const step = <usize>MR << ASH;
   for (let ir = 0; ir < mc; ir += MR) {
-    const panel = dst + (<usize>(ir * kc) << 4);
+    const panel = dst + (<usize>(ir * kc) << ASH);
     for (let r = 0; r < MR; r++) {
       const i = i0 + ir + r;
-      let q = panel + (<usize>r << 4);
+      let q = panel + (<usize>r << ASH);
       if (i < M) {
         let p = a + (<usize>(i * rs + k0 * cs) << 2);
         for (let k = 0; k < kc; k++) {
-          v128.store(q, v128.load32_splat(p));
+          storeA(q, load<f32>(p));
           p += csb;
-          q += 64;
+          q += step;
         }
       } else {
-        const z = f32x4.splat(0);
         for (let k = 0; k < kc; k++) {
-          v128.store(q, z);
-          q += 64;
+          storeA(q, 0);
+          q += step;
         }
       }
     }
@@ -232,6 +245,106 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): 
   v128.store(c3, c31, 16);
 }
 
+/** micro for compact A panels: A broadcast by load32_splat. */
+function microC(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let a = f32x4.splat(0);
+  const end = pb + (<usize>kc << 5);
+  while (pb < end) {
+    b0 = v128.load(pb, 0);
+    b1 = v128.load(pb, 16);
+    a = v128.load32_splat(pa, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 32 >= end) break;
+    b0 = v128.load(pb, 32);
+    b1 = v128.load(pb, 48);
+    a = v128.load32_splat(pa, 16);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 20);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 24);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 28);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 64 >= end) break;
+    b0 = v128.load(pb, 64);
+    b1 = v128.load(pb, 80);
+    a = v128.load32_splat(pa, 32);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 36);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 40);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 44);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 96 >= end) break;
+    b0 = v128.load(pb, 96);
+    b1 = v128.load(pb, 112);
+    a = v128.load32_splat(pa, 48);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 52);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 56);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 60);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    pa += 64;
+    pb += 128;
+  }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  if (acc) {
+    c00 = f32x4.add(v128.load(c), c00);
+    c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c1), c10);
+    c11 = f32x4.add(v128.load(c1, 16), c11);
+    c20 = f32x4.add(v128.load(c2), c20);
+    c21 = f32x4.add(v128.load(c2, 16), c21);
+    c30 = f32x4.add(v128.load(c3), c30);
+    c31 = f32x4.add(v128.load(c3, 16), c31);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
 /**
  * Multiplies a packed A block (mc×kc) by a packed B block (kc×nc) into C (strides in elements).
  * Full tiles with unit column stride go straight to C; edge and strided tiles pass through a tile.
@@ -244,11 +357,13 @@ export function macro(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize,
     const pb = bp + (<usize>(jr * kc) << 2);
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
-      const pa = ap + (<usize>(ir * kc) << 4);
+      const pa = ap + (<usize>(ir * kc) << ASH);
       if (nr == NR && mr == MR && csc == 1) {
-        micro(kc, pa, pb, c + (<usize>(ir * rsc + jr) << 2), ldc, acc);
+        if (COMPACT_A) microC(kc, pa, pb, c + (<usize>(ir * rsc + jr) << 2), ldc, acc);
+        else micro(kc, pa, pb, c + (<usize>(ir * rsc + jr) << 2), ldc, acc);
       } else {
-        micro(kc, pa, pb, tile, NR * 4, false);
+        if (COMPACT_A) microC(kc, pa, pb, tile, NR * 4, false);
+        else micro(kc, pa, pb, tile, NR * 4, false);
         for (let r = 0; r < mr; r++)
           for (let q = 0; q < nr; q++) {
             const cp = c + (<usize>((ir + r) * rsc + (jr + q) * csc) << 2);
