@@ -90,7 +90,7 @@ describe('thread pool', () => {
   });
 
   test('the fused multiply-add build where the engine takes it; STRATA_WASM_FMA=0 the plain one', () => {
-    const fma = child({ STRATA_THREADS: '2' });
+    const fma = child({ STRATA_THREADS: '2', STRATA_WASM_FMA: '1' });
     const plain = child({ STRATA_THREADS: '2', STRATA_WASM_FMA: '0' });
     // Node 20 compiles relaxed SIMD once its flag is on, which the loader does
     assert.equal(fma.variant, 'fma');

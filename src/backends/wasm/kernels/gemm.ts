@@ -10,10 +10,11 @@ import { madd, pi, scratch, share } from './common';
 
 export const MR: i32 = 4;
 /**
- * Packed A layout: compact (MR floats per k, broadcast by the microkernel's load32_splat) or
- * pre-broadcast (each value splatted to 4 lanes, 64 bytes per k).
+ * Packed A layout: compact (MR floats per k, broadcast by the microkernel's load32_splat) in the
+ * fused multiply-add build, pre-broadcast (each value splatted to 4 lanes, 64 bytes per k) in the
+ * plain one, whose mul+add microkernel has no issue slot left for the lea V8 adds per splat load.
  */
-export const COMPACT_A: bool = true;
+export const COMPACT_A: bool = ASC_FEATURE_RELAXED_SIMD;
 /** log2 of the bytes one packed A element takes. */
 export const ASH: usize = COMPACT_A ? 2 : 4;
 
@@ -24,9 +25,9 @@ export const ASH: usize = COMPACT_A ? 2 : 4;
 }
 export const NR: i32 = 8;
 /** Largest K block (a 4×KC A panel and a KC×8 B panel stay in L1). */
-export const KC: i32 = 512;
+export const KC: i32 = COMPACT_A ? 512 : 320;
 /** Largest M block (the packed A block stays in L2). */
-export const MC: i32 = 192;
+export const MC: i32 = COMPACT_A ? 192 : 96;
 /** Largest N block. */
 export const NC: i32 = 1024;
 
