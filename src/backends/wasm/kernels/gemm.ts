@@ -50,6 +50,17 @@ export const SCR_W_BYTES: usize = 4 << 20;
 /** Scratch each thread needs. */
 export const SCRATCH_BYTES: usize = SCR_W + SCR_W_BYTES;
 
+@inline function transpose4(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128, stride: usize): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
+}
+
 /**
  * Packs rows [i0, i0+mc) × columns [k0, k0+kc) of A (element (i,k) at a + i*rs + k*cs) into
  * pre-broadcast MR-row panels. Rows at or past M are zero.
@@ -59,6 +70,20 @@ export function packA(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, 
   const step = <usize>MR << ASH;
   for (let ir = 0; ir < mc; ir += MR) {
     const panel = dst + (<usize>(ir * kc) << ASH);
+    if (COMPACT_A && cs == 1 && i0 + ir + MR <= M) {
+      // four rows contiguous in k: 4×4 register transposes give the compact panel directly
+      const p0 = a + (<usize>((i0 + ir) * rs + k0) << 2);
+      const rsb = <usize>rs << 2;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const o = <usize>k << 2;
+        transpose4(panel + (o << 2), v128.load(p0 + o), v128.load(p0 + rsb + o), v128.load(p0 + 2 * rsb + o), v128.load(p0 + 3 * rsb + o), 16);
+      }
+      for (; k < kc; k++)
+        for (let r = 0; r < MR; r++)
+          store<f32>(panel + (<usize>(k * MR + r) << 2), load<f32>(p0 + <usize>r * rsb + (<usize>k << 2)));
+      continue;
+    }
     for (let r = 0; r < MR; r++) {
       const i = i0 + ir + r;
       let q = panel + (<usize>r << ASH);
@@ -77,17 +102,6 @@ export function packA(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, 
       }
     }
   }
-}
-
-@inline function transpose4(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128, stride: usize): void {
-  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-  const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
-  v128.store(dst + stride, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
-  v128.store(dst + 2 * stride, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
 }
 
 /**
