@@ -3,6 +3,7 @@
 // five repetitions of at least 0.2 s; the median, min and max rates are reported. Without --threads
 // every workload runs on 1 thread and on all cores.
 import { availableParallelism } from 'node:os';
+import { kernelVariant } from '../src/backends/wasm/loader.js';
 import {
   ClassificationOutput,
   Conv2D,
@@ -276,6 +277,7 @@ function main(): void {
       );
     }
     console.log('(per CPU-s: work per second of CPU time of this process, all its threads together)');
+    console.log(`(wasm kernels: the ${kernelVariant() === 'fma' ? 'fused multiply-add' : 'plain SIMD'} build)`);
   }
 }
 
