@@ -277,7 +277,9 @@ function main(): void {
       );
     }
     console.log('(per CPU-s: work per second of CPU time of this process, all its threads together)');
-    console.log(`(wasm kernels: the ${kernelVariant() === 'fma' ? 'fused multiply-add' : 'plain SIMD'} build)`);
+    console.log(
+      `(wasm kernels: the ${kernelVariant() === 'fma' ? 'fused multiply-add' : 'plain SIMD'} build)`,
+    );
   }
 }
 
