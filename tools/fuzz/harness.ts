@@ -19,7 +19,10 @@ export interface FuzzOptions {
   seed: number;
   /** Per input (default 100 ms); a slow input is timed twice more and judged on its fastest run. */
   timeLimitMs?: number;
-  /** Memory growth allowed per input: base + perByte × input size (default 32 MiB + 32 × size). */
+  /**
+   * Memory growth allowed per input: base + perByte × input size (default 32 MiB + 32 × size), counting
+   * the JS heap and array buffers, and the wasm heap beyond one step of its allocator (an eighth).
+   */
   memBaseBytes?: number;
   memPerByte?: number;
   /** Called as failures happen. */
@@ -43,6 +46,8 @@ export interface LoaderResult {
   /** Slowest input (ms) and largest memory growth of an input (bytes). */
   maxMs: number;
   maxGrowthBytes: number;
+  /** The wasm heap's size after the run (it only grows). */
+  wasmHeapBytes: number;
   seconds: number;
   seed: number;
   failures: Failure[];
@@ -67,9 +72,10 @@ export function collect(): void {
   gcFn?.();
 }
 
-function memNow(): number {
+/** JS heap and array buffers, and the wasm heap (its size: nothing ever shrinks it). */
+function memNow(): { js: number; wasm: number } {
   const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers + getBackend().memory().heapBytes;
+  return { js: m.heapUsed + m.arrayBuffers, wasm: getBackend().memory().heapBytes };
 }
 
 /** Loads one input and classifies the result. */
@@ -151,6 +157,7 @@ export function fuzzLoader(target: Target, index: number, opts: FuzzOptions, dog
     failed: 0,
     maxMs: 0,
     maxGrowthBytes: 0,
+    wasmHeapBytes: 0,
     seconds: 0,
     seed: opts.seed,
     failures: [],
@@ -179,7 +186,11 @@ export function fuzzLoader(target: Target, index: number, opts: FuzzOptions, dog
     let s = performance.now();
     let o = classify(target, bytes, plan);
     let ms = performance.now() - s;
-    const growth = memNow() - m0;
+    const m1 = memNow();
+    // The wasm heap grows by at least an eighth of its size at a time (the caching allocator's step):
+    // one such step is the allocator's, not the input's.
+    const wasmGrowth = Math.max(0, m1.wasm - m0.wasm - m0.wasm / 8);
+    const growth = m1.js - m0.js + wasmGrowth;
     // A slow input is timed again (the machine may be busy): judged on its fastest of three runs.
     for (let k = 0; k < 2 && ms > limit; k++) {
       s = performance.now();
@@ -204,5 +215,6 @@ export function fuzzLoader(target: Target, index: number, opts: FuzzOptions, dog
     else res.rejected++;
   }
   res.seconds = (performance.now() - t0) / 1000;
+  res.wasmHeapBytes = memNow().wasm;
   return res;
 }

@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   if (only && chosen.length !== only.length)
     throw new Error(`unknown loader in ${only}; loaders: ${targets.map((t) => t.name).join(', ')}`);
   say(
-    `fuzz: seed ${seed}, ${count} mutations per loader (${chosen.map((t) => t.name).join(', ')}); limits ${timeLimitMs} ms and 32 MiB + 32 B per input byte`,
+    `fuzz: seed ${seed}, ${count} mutations per loader (${chosen.map((t) => t.name).join(', ')}); limits ${timeLimitMs} ms and 32 MiB + 32 B per input byte (the wasm heap: beyond one allocator step)`,
   );
   const dog = new Watchdog(targets.map((t) => t.name));
   const results: LoaderResult[] = [];
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
       const r = fuzzLoader(t, targets.indexOf(t), { count, seed, timeLimitMs, onFailure }, dog);
       results.push(r);
       say(
-        `${t.name.padEnd(12)} ${r.runs} mutations: ${r.loaded} loaded, ${r.rejected} rejected with StrataError, ${r.failed} failed; slowest ${r.maxMs.toFixed(1)} ms, largest growth ${(r.maxGrowthBytes / 2 ** 20).toFixed(2)} MiB; ${r.seconds.toFixed(1)} s`,
+        `${t.name.padEnd(12)} ${r.runs} mutations: ${r.loaded} loaded, ${r.rejected} rejected with StrataError, ${r.failed} failed; slowest ${r.maxMs.toFixed(1)} ms, largest growth ${(r.maxGrowthBytes / 2 ** 20).toFixed(2)} MiB, wasm heap ${(r.wasmHeapBytes / 2 ** 20).toFixed(0)} MiB; ${r.seconds.toFixed(1)} s`,
       );
     }
   } finally {
