@@ -16,7 +16,12 @@ import {
 
 test('the profiler charges forward and backward ops to the layers that recorded them', () => {
   const model = new Sequential(
-    [new Dense({ units: 8, name: 'hidden' }), new ReLU(), new Dense({ units: 3 }), new ClassificationOutput()],
+    [
+      new Dense({ units: 8, name: 'hidden' }),
+      new ReLU(),
+      new Dense({ units: 3 }),
+      new ClassificationOutput(),
+    ],
     { inputShape: [5] },
   ).build({ seed: 1 });
   const out = outputLayerOf(model.layers)!;
