@@ -333,9 +333,9 @@ for (const e of unaryEntries) if (!e.errors && e.op !== 'cast') e.errors = [intE
 
 /** The int-input error of a one-input op. */
 function intErr(op: string): ErrorCase {
-  const f = { neg, exp, log, sqrt, abs, sign, relu, sigmoid, softplus, tanh, erf, leakyRelu, elu, clamp }[op] as (
-    x: Tensor,
-  ) => Tensor;
+  const f = { neg, exp, log, sqrt, abs, sign, relu, sigmoid, softplus, tanh, erf, leakyRelu, elu, clamp }[
+    op
+  ] as (x: Tensor) => Tensor;
   return {
     name: 'int input',
     run: () => f(tensor([1, 2], undefined, { dtype: 'int32' })),
