@@ -4,94 +4,13 @@
 // backward, in µs per step (training) or per call. `STRATA_PROFILE=1` on any other program (for
 // example `STRATA_PROFILE=1 npm run bench -- W1 --threads 1`) prints the same table at exit, warm-up
 // and all.
-import {
-  ClassificationOutput,
-  Conv2D,
-  conv2d,
-  Dense,
-  Flatten,
-  type Layer,
-  MaxPool2D,
-  type Model,
-  matmul,
-  noGrad,
-  outputLayerOf,
-  ReLU,
-  randn,
-  SGD,
-  Sequential,
-  scope,
-  setThreads,
-  tensor,
-  valueAndGradOf,
-} from '../src/index.js';
+import { conv2d, matmul, noGrad, randn, scope, setThreads } from '../src/index.js';
+import { cifarCnn, lenet, trainingStep } from './workloads.js';
 import { profileReport, resetProfile, setProfiling } from '../src/core/profile.js';
 
-function lenet(): Model {
-  return new Sequential(
-    [
-      new Conv2D({ filters: 6, kernelSize: 5, padding: 2 }),
-      new ReLU(),
-      new MaxPool2D({ kernelSize: 2 }),
-      new Conv2D({ filters: 16, kernelSize: 5 }),
-      new ReLU(),
-      new MaxPool2D({ kernelSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 120 }),
-      new ReLU(),
-      new Dense({ units: 84 }),
-      new ReLU(),
-      new Dense({ units: 10 }),
-      new ClassificationOutput(),
-    ],
-    { inputShape: [1, 28, 28] },
-  ).build({ seed: 1 });
-}
-
-function cifarCnn(): Model {
-  const conv = (f: number): Layer[] => [new Conv2D({ filters: f, kernelSize: 3, padding: 1 }), new ReLU()];
-  return new Sequential(
-    [
-      ...conv(32),
-      ...conv(32),
-      new MaxPool2D({ kernelSize: 2 }),
-      ...conv(64),
-      ...conv(64),
-      new MaxPool2D({ kernelSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 256 }),
-      new ReLU(),
-      new Dense({ units: 10 }),
-      new ClassificationOutput(),
-    ],
-    { inputShape: [3, 32, 32] },
-  ).build({ seed: 1 });
-}
-
-function trainingStep(model: Model, batch: number, shape: number[]): () => void {
-  const out = outputLayerOf(model.layers)!;
-  const params = model.parameters();
-  const opt = new SGD({ lr: 0.01 });
-  const x = randn([batch, ...shape], { seed: 5 });
-  const y = tensor(
-    Array.from({ length: batch }, (_, i) => i % 10),
-    undefined,
-    { dtype: 'int32' },
-  );
-  return () =>
-    scope(() => {
-      const { value, grads } = valueAndGradOf(
-        () => out.loss(model.forward(x, { training: true }), y),
-        params.map((p) => p.value),
-      );
-      opt.step(params, grads);
-      return value.item();
-    });
-}
-
 const setups: Record<string, () => () => void> = {
-  W1: () => trainingStep(lenet(), 64, [1, 28, 28]),
-  W2: () => trainingStep(cifarCnn(), 32, [3, 32, 32]),
+  W1: () => trainingStep(lenet(), 64, [1, 28, 28]).call,
+  W2: () => trainingStep(cifarCnn(), 32, [3, 32, 32]).call,
   W3: () => {
     const x = randn([16, 64, 56, 56], { seed: 3 });
     const w = randn([64, 64, 3, 3], { seed: 4 });

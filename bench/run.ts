@@ -4,29 +4,8 @@
 // every workload runs on 1 thread and on all cores.
 import { availableParallelism } from 'node:os';
 import { kernelVariant } from '../src/backends/wasm/loader.js';
-import {
-  ClassificationOutput,
-  Conv2D,
-  Dense,
-  Flatten,
-  type Layer,
-  MaxPool2D,
-  type Model,
-  outputLayerOf,
-  ReLU,
-  SGD,
-  Sequential,
-  conv2d,
-  getThreads,
-  matmul,
-  noGrad,
-  randn,
-  scope,
-  setThreads,
-  type Tensor,
-  tensor,
-  valueAndGradOf,
-} from '../src/index.js';
+import { conv2d, getThreads, matmul, noGrad, randn, scope, setThreads, type Tensor } from '../src/index.js';
+import { cifarCnn, lenet, trainingStep } from './workloads.js';
 
 interface Result {
   workload: string;
@@ -48,72 +27,6 @@ interface Workload {
   setup?: () => { call: () => void; work: number };
   /** Latency workloads: the unit is time per call, not a rate. */
   latency?: boolean;
-}
-
-function lenet(): Model {
-  return new Sequential(
-    [
-      new Conv2D({ filters: 6, kernelSize: 5, padding: 2 }),
-      new ReLU(),
-      new MaxPool2D({ kernelSize: 2 }),
-      new Conv2D({ filters: 16, kernelSize: 5 }),
-      new ReLU(),
-      new MaxPool2D({ kernelSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 120 }),
-      new ReLU(),
-      new Dense({ units: 84 }),
-      new ReLU(),
-      new Dense({ units: 10 }),
-      new ClassificationOutput(),
-    ],
-    { inputShape: [1, 28, 28] },
-  ).build({ seed: 1 });
-}
-
-function cifarCnn(): Model {
-  const conv = (f: number): Layer[] => [new Conv2D({ filters: f, kernelSize: 3, padding: 1 }), new ReLU()];
-  return new Sequential(
-    [
-      ...conv(32),
-      ...conv(32),
-      new MaxPool2D({ kernelSize: 2 }),
-      ...conv(64),
-      ...conv(64),
-      new MaxPool2D({ kernelSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 256 }),
-      new ReLU(),
-      new Dense({ units: 10 }),
-      new ClassificationOutput(),
-    ],
-    { inputShape: [3, 32, 32] },
-  ).build({ seed: 1 });
-}
-
-/** One SGD step (forward, backward, update, loss read back) as `fit` runs it: inside a scope. */
-function trainingStep(model: Model, batch: number, shape: number[]): { call: () => void; work: number } {
-  const out = outputLayerOf(model.layers)!;
-  const params = model.parameters();
-  const opt = new SGD({ lr: 0.01 });
-  const x = randn([batch, ...shape], { seed: 5 });
-  const y = tensor(
-    Array.from({ length: batch }, (_, i) => i % 10),
-    undefined,
-    { dtype: 'int32' },
-  );
-  return {
-    call: () =>
-      scope(() => {
-        const { value, grads } = valueAndGradOf(
-          () => out.loss(model.forward(x, { training: true }), y),
-          params.map((p) => p.value),
-        );
-        opt.step(params, grads);
-        return value.item();
-      }),
-    work: batch,
-  };
 }
 
 const W3_FLOP = 2 * 16 * 64 * 64 * 9 * 56 * 56;
