@@ -365,6 +365,21 @@ describe('wasm kernels match the reference', () => {
         g: 1,
       },
       { x: [2, 16, 12, 12], w: [8, 16, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
+      // rows of ≥ 80 % full panels of eight outputs: the direct forward path (convdirect.ts)
+      { x: [2, 6, 9, 16], w: [10, 6, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
+      { x: [1, 4, 7, 30], w: [8, 2, 3, 5], stride: [2, 1], pb: [0, 2], pe: [1, 2], dl: [1, 2], g: 2 },
+      // Cg·KK = 540: two channel blocks accumulate into the output
+      { x: [1, 60, 10, 8], w: [4, 60, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
+      { x: [2, 3, 40], w: [4, 3, 5], stride: [1], pb: [2], pe: [2], dl: [1], g: 1 },
+      {
+        x: [1, 3, 4, 5, 16],
+        w: [5, 3, 2, 3, 3],
+        stride: [1, 2, 1],
+        pb: [1, 0, 1],
+        pe: [0, 1, 1],
+        dl: [1, 1, 1],
+        g: 1,
+      },
     ];
     atThreads(() => {
       for (const c of cases) {

@@ -28,6 +28,8 @@ describe('thread pool', () => {
     const b = randn([257, 190], { seed: 2 });
     const x = randn([3, 16, 20, 19], { seed: 3 });
     const w = randn([24, 16, 3, 3], { seed: 4 });
+    const xd = randn([2, 8, 12, 32], { seed: 7 });
+    const wd = randn([12, 8, 3, 3], { seed: 8 });
     const row = randn([1, 1031], { seed: 5 });
     const wt = randn([517, 1031], { seed: 6 });
     const run = () => [
@@ -37,6 +39,9 @@ describe('thread pool', () => {
       matmul(row, wt.transpose()).data(),
       conv2d(x, w, { padding: 1 }).data(),
       conv2d(x.slice([0], [1]), w).data(),
+      // the direct forward path, split by images and (one image) by output rows
+      conv2d(xd, wd, { padding: 1 }).data(),
+      conv2d(xd.slice([0], [1]), wd, { padding: 1 }).data(),
     ];
     setThreads(1);
     const one = run();

@@ -1,0 +1,320 @@
+// Direct convolution forward for unit stride along the last spatial axis: the microkernel reads its
+// B operand straight from a zero-padded copy of the image instead of a packed panel.
+//
+// With stride 1 along the last axis, eight consecutive outputs (o0, o1, ox..ox+7) of one filter tap
+// (ch, t0, t1, t2) read eight consecutive input elements of the padded image: row k of the B panel is
+// the padded plane at base(o0, o1, ox) + off[k], a per-tap offset from a table. So the only copy is
+// the zero padding of one block of channels (a few hundred kilobytes, once per image and block),
+// where the gather packer (conv.ts) copies kc·8 floats per panel of eight outputs; the microkernel
+// pays one extra scalar load per step for it. The weights are packed once per group, as in conv.ts.
+//
+// Each output is summed over the K blocks in the same order whatever the thread split (threads take
+// whole (image, group) units, or whole output rows), so results do not depend on the thread count.
+// Shapes the direct path does not cover (strided last axis, narrow outputs, planes or weights that do
+// not fit the scratch) go to the gather product of conv.ts: the choice depends on the shape only.
+import { madd, pi, scratch, share } from './common';
+import { convForward } from './conv';
+import { ASH, KC, MR, NR, SCR_PAD, SCR_PAD_BYTES, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, packA } from './gemm';
+
+/**
+ * The direct microkernel: C[0..4, 0..8] (=|+=) Σ_k A[·,k] · B_k, where B_k is the eight floats at
+ * base + tab[k] (byte offsets). A is a packed panel (compact in the fused multiply-add build,
+ * pre-broadcast in the plain one, as in gemm.ts). Unrolled four times with exit tests between the
+ * steps, for the reasons given at gemm.ts's micro.
+ */
+function microD(kc: i32, pa: usize, tab: usize, base: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let a = f32x4.splat(0);
+  const end = tab + (<usize>kc << 2);
+  while (tab < end) {
+    let r = base + <usize>load<i32>(tab, 0);
+    b0 = v128.load(r, 0);
+    b1 = v128.load(r, 16);
+    a = loadA(pa, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = loadA(pa, 1);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = loadA(pa, 2);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = loadA(pa, 3);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (tab + 4 >= end) break;
+    r = base + <usize>load<i32>(tab, 4);
+    b0 = v128.load(r, 0);
+    b1 = v128.load(r, 16);
+    a = loadA(pa, 4);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = loadA(pa, 5);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = loadA(pa, 6);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = loadA(pa, 7);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (tab + 8 >= end) break;
+    r = base + <usize>load<i32>(tab, 8);
+    b0 = v128.load(r, 0);
+    b1 = v128.load(r, 16);
+    a = loadA(pa, 8);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = loadA(pa, 9);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = loadA(pa, 10);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = loadA(pa, 11);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (tab + 12 >= end) break;
+    r = base + <usize>load<i32>(tab, 12);
+    b0 = v128.load(r, 0);
+    b1 = v128.load(r, 16);
+    a = loadA(pa, 12);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = loadA(pa, 13);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = loadA(pa, 14);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = loadA(pa, 15);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    pa += <usize>16 << ASH;
+    tab += 16;
+  }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  if (acc) {
+    c00 = f32x4.add(v128.load(c), c00);
+    c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c1), c10);
+    c11 = f32x4.add(v128.load(c1, 16), c11);
+    c20 = f32x4.add(v128.load(c2), c20);
+    c21 = f32x4.add(v128.load(c2, 16), c21);
+    c30 = f32x4.add(v128.load(c3), c30);
+    c31 = f32x4.add(v128.load(c3, 16), c31);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
+/** Packed A element i of the panel as a vector (compact: splat load; plain: pre-broadcast load). */
+@inline function loadA(pa: usize, i: i32): v128 {
+  if (ASH == 2) return v128.load32_splat(pa + (<usize>i << 2));
+  return v128.load(pa + (<usize>i << 4));
+}
+
+/** Bytes of padding slack after a padded block: the last panel of a row may read 8 floats past it. */
+const SLACK: usize = 64;
+
+// ---- geometry of the current call
+let N: i32 = 0, C: i32 = 0, F: i32 = 0, G: i32 = 0;
+let S0: i32 = 1, S1: i32 = 1, S2: i32 = 1;
+let K0: i32 = 1, K1: i32 = 1, K2: i32 = 1;
+let O0: i32 = 1, O1: i32 = 1, O2: i32 = 1;
+let st0: i32 = 1, st1: i32 = 1, st2: i32 = 1;
+let pb0: i32 = 0, pb1: i32 = 0, pb2: i32 = 0;
+let dl0: i32 = 1, dl1: i32 = 1, dl2: i32 = 1;
+/** Extent of the padded block along each axis (the input coordinates the outputs read, shifted by pb). */
+let E0: i32 = 1, E1: i32 = 1, E2: i32 = 1;
+
+function readGeom(p: usize): void {
+  N = pi(p, 0); C = pi(p, 1); F = pi(p, 2); G = pi(p, 3);
+  S0 = pi(p, 4); S1 = pi(p, 5); S2 = pi(p, 6);
+  K0 = pi(p, 7); K1 = pi(p, 8); K2 = pi(p, 9);
+  O0 = pi(p, 10); O1 = pi(p, 11); O2 = pi(p, 12);
+  st0 = pi(p, 13); st1 = pi(p, 14); st2 = pi(p, 15);
+  pb0 = pi(p, 16); pb1 = pi(p, 17); pb2 = pi(p, 18);
+  dl0 = pi(p, 19); dl1 = pi(p, 20); dl2 = pi(p, 21);
+  E0 = (O0 - 1) * st0 + (K0 - 1) * dl0 + 1;
+  E1 = (O1 - 1) * st1 + (K1 - 1) * dl1 + 1;
+  E2 = (O2 - 1) * st2 + (K2 - 1) * dl2 + 1;
+}
+
+/** Channels per K block (a block is whole channels: kc = cb·KK ≤ KC, cb padded planes fit SCR_PAD). */
+function channelBlock(Cg: i32, KK: i32): i32 {
+  const plane = <u64>E0 * <u64>E1 * <u64>E2 * 4;
+  let cmax = KC / KK;
+  const byMem = <i32>((<u64>SCR_PAD_BYTES - SLACK) / plane);
+  if (byMem < cmax) cmax = byMem;
+  if (cmax < 1) return 0;
+  const nb = (Cg + cmax - 1) / cmax;
+  return (Cg + nb - 1) / nb;
+}
+
+/**
+ * Whether the direct path covers this geometry: unit stride along the last axis, at least one full
+ * panel of outputs per row, one channel's taps in a K block, a padded plane in SCR_PAD and the
+ * group's packed weights in SCR_W.
+ */
+function directOk(): bool {
+  // a row of outputs in panels of eight: at least 80 % of the lanes must be outputs
+  if (st2 != 1 || O2 * 5 < ((O2 + NR - 1) / NR) * NR * 4) return false;
+  const Cg = C / G;
+  const Fg = F / G;
+  const KK = K0 * K1 * K2;
+  if (KK > KC || Fg < MR) return false;
+  if (channelBlock(Cg, KK) < 1) return false;
+  const Mpad = (Fg + MR - 1) / MR * MR;
+  return (<u64>Mpad * <u64>(Cg * KK) << ASH) <= <u64>SCR_W_BYTES;
+}
+
+/** Zero-padded copy of channels [c0, c0+cb) of one image's plane block `src` into `dst`. */
+function padBlock(dst: usize, src: usize, c0: i32, cb: i32): void {
+  const Sp = S0 * S1 * S2;
+  const lo = max(0, min(E2, pb2));
+  const hi = max(lo, min(E2, pb2 + S2));
+  const zero = f32x4.splat(0);
+  let q = dst;
+  for (let c = c0; c < c0 + cb; c++) {
+    const plane = src + (<usize>(c * Sp) << 2);
+    for (let e0 = 0; e0 < E0; e0++) {
+      const v0 = e0 - pb0;
+      for (let e1 = 0; e1 < E1; e1++) {
+        const v1 = e1 - pb1;
+        if (<u32>v0 < <u32>S0 && <u32>v1 < <u32>S1) {
+          let e2 = 0;
+          for (; e2 < lo; e2++) store<f32>(q + (<usize>e2 << 2), 0);
+          const row = plane + (<usize>((v0 * S1 + v1) * S2 + lo - pb2) << 2);
+          const qq = q + (<usize>lo << 2);
+          const n = hi - lo;
+          let i = 0;
+          for (; i + 4 <= n; i += 4) v128.store(qq + (<usize>i << 2), v128.load(row + (<usize>i << 2)));
+          for (; i < n; i++) store<f32>(qq + (<usize>i << 2), load<f32>(row + (<usize>i << 2)));
+          for (e2 = hi; e2 < E2; e2++) store<f32>(q + (<usize>e2 << 2), 0);
+        } else {
+          let e2 = 0;
+          for (; e2 + 4 <= E2; e2 += 4) v128.store(q + (<usize>e2 << 2), zero);
+          for (; e2 < E2; e2++) store<f32>(q + (<usize>e2 << 2), 0);
+        }
+        q += <usize>E2 << 2;
+      }
+    }
+  }
+  v128.store(q, zero);
+  v128.store(q, zero, 16);
+  v128.store(q, zero, 32);
+  v128.store(q, zero, 48);
+}
+
+/**
+ * conv forward (same parameter block as conv.ts's convForward): the direct path when it covers the
+ * shape, else the gather product. split 0: (image, group) units per thread; 1: output rows.
+ */
+export function convAuto(p: usize, tid: i32, nt: i32): void {
+  readGeom(p);
+  if (!directOk()) {
+    convForward(p, tid, nt);
+    return;
+  }
+  const x = <usize>pi(p, 22);
+  const w = <usize>pi(p, 23);
+  const y = <usize>pi(p, 24);
+  const split = pi(p, 25);
+  const Cg = C / G;
+  const Fg = F / G;
+  const KK = K0 * K1 * K2;
+  const Kd = Cg * KK;
+  const P = O0 * O1 * O2;
+  const Sp = S0 * S1 * S2;
+  const rows = O0 * O1;
+  const units = N * G;
+  let u0 = 0, u1 = units, r0 = 0, r1 = rows;
+  if (split == 0) {
+    u0 = share(units, tid, nt, 1);
+    u1 = share(units, tid + 1, nt, 1);
+  } else {
+    r0 = share(rows, tid, nt, 1);
+    r1 = share(rows, tid + 1, nt, 1);
+  }
+  if (u0 >= u1 || r0 >= r1) return;
+  const cb = channelBlock(Cg, KK);
+  const Mpad = (Fg + MR - 1) / MR * MR;
+  const wp = scratch() + SCR_W;
+  const pad = scratch() + SCR_PAD;
+  const tab = scratch() + SCR_USER;
+  const tile = scratch() + SCR_TILE;
+  const ldc = <usize>P << 2;
+  for (let u = u0; u < u1; u++) {
+    // group-major, so that one group's packed weights serve all its images
+    const g = u / N;
+    const n = u % N;
+    const wg = w + (<usize>(g * Fg * Kd) << 2);
+    if (u == u0 || n == 0) {
+      for (let c0 = 0; c0 < Cg; c0 += cb) {
+        const kc = min(cb, Cg - c0) * KK;
+        packA(wp + (<usize>(c0 * KK * Mpad) << ASH), wg, Kd, 1, 0, Fg, Fg, c0 * KK, kc);
+      }
+    }
+    const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
+    const yg = y + (<usize>((n * F + g * Fg) * P) << 2);
+    for (let c0 = 0; c0 < Cg; c0 += cb) {
+      const nc = min(cb, Cg - c0);
+      const kc = nc * KK;
+      padBlock(pad, src, c0, nc);
+      // tap offsets (bytes) inside the padded block, in the weights' k order (channel, t0, t1, t2)
+      let k = 0;
+      for (let c = 0; c < nc; c++)
+        for (let t0 = 0; t0 < K0; t0++)
+          for (let t1 = 0; t1 < K1; t1++)
+            for (let t2 = 0; t2 < K2; t2++) {
+              store<i32>(tab + (<usize>k << 2), ((c * E0 + t0 * dl0) * E1 * E2 + t1 * dl1 * E2 + t2 * dl2) << 2);
+              k++;
+            }
+      const ablk = wp + (<usize>(c0 * KK * Mpad) << ASH);
+      const acc = c0 > 0;
+      for (let r = r0; r < r1; r++) {
+        const o0 = r / O1;
+        const o1 = r % O1;
+        const rowBase = pad + (<usize>((o0 * st0 * E1 + o1 * st1) * E2) << 2);
+        const yrow = yg + (<usize>(r * O2) << 2);
+        for (let ox = 0; ox < O2; ox += NR) {
+          const cols = min(NR, O2 - ox);
+          const base = rowBase + (<usize>ox << 2);
+          for (let ir = 0; ir < Fg; ir += MR) {
+            const mr = min(MR, Fg - ir);
+            const pa = ablk + (<usize>(ir * kc) << ASH);
+            const cp = yrow + <usize>ir * ldc + (<usize>ox << 2);
+            if (cols == NR && mr == MR) microD(kc, pa, tab, base, cp, ldc, acc);
+            else {
+              microD(kc, pa, tab, base, tile, NR * 4, false);
+              for (let i = 0; i < mr; i++)
+                for (let j = 0; j < cols; j++) {
+                  const q = cp + <usize>i * ldc + (<usize>j << 2);
+                  const v = load<f32>(tile + (<usize>(i * NR + j) << 2));
+                  store<f32>(q, acc ? load<f32>(q) + v : v);
+                }
+            }
+          }
+        }
+      }
+    }
+  }
+}
