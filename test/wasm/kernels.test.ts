@@ -371,6 +371,10 @@ describe('wasm kernels match the reference', () => {
       // Cg·KK = 540: two channel blocks accumulate into the output
       { x: [1, 60, 10, 8], w: [4, 60, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
       { x: [2, 3, 40], w: [4, 3, 5], stride: [1], pb: [2], pe: [2], dl: [1], g: 1 },
+      // the input gradient of unit-stride convolutions on the direct path: groups; padding beyond
+      // the dilated kernel (negative padding of the equivalent convolution)
+      { x: [2, 8, 5, 16], w: [8, 4, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 2 },
+      { x: [1, 4, 6, 16], w: [5, 4, 2, 2], stride: [1, 1], pb: [3, 3], pe: [0, 1], dl: [2, 1], g: 1 },
       {
         x: [1, 3, 4, 5, 16],
         w: [5, 3, 2, 3, 3],

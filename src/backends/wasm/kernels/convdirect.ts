@@ -13,8 +13,8 @@
 // Shapes the direct path does not cover (strided last axis, narrow outputs, planes or weights that do
 // not fit the scratch) go to the gather product of conv.ts: the choice depends on the shape only.
 import { madd, pi, scratch, share } from './common';
-import { convForward } from './conv';
-import { ASH, KC, MR, NR, SCR_PAD, SCR_PAD_BYTES, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, packA } from './gemm';
+import { convBackwardData, convForward } from './conv';
+import { ASH, KC, MR, NR, SCR_PAD, SCR_PAD_BYTES, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, packA, storeA } from './gemm';
 
 /**
  * The direct microkernel: C[0..4, 0..8] (=|+=) Σ_k A[·,k] · B_k, where B_k is the eight floats at
@@ -153,9 +153,31 @@ function readGeom(p: usize): void {
   st0 = pi(p, 13); st1 = pi(p, 14); st2 = pi(p, 15);
   pb0 = pi(p, 16); pb1 = pi(p, 17); pb2 = pi(p, 18);
   dl0 = pi(p, 19); dl1 = pi(p, 20); dl2 = pi(p, 21);
+  extents();
+}
+
+function extents(): void {
   E0 = (O0 - 1) * st0 + (K0 - 1) * dl0 + 1;
   E1 = (O1 - 1) * st1 + (K1 - 1) * dl1 + 1;
   E2 = (O2 - 1) * st2 + (K2 - 1) * dl2 + 1;
+}
+
+/**
+ * Turns the geometry of a unit-stride convolution into that of its input gradient, itself a
+ * unit-stride convolution: dX = conv(dY, W'), W'[c, f, t] = W[f, c, K−1−t] (every tap axis
+ * flipped), padding (K−1)·dilation − padBegin before, so channels and spatial sizes swap roles.
+ */
+function toInputGradient(): void {
+  const c = C;
+  C = F;
+  F = c;
+  let t = S0; S0 = O0; O0 = t;
+  t = S1; S1 = O1; O1 = t;
+  t = S2; S2 = O2; O2 = t;
+  pb0 = (K0 - 1) * dl0 - pb0;
+  pb1 = (K1 - 1) * dl1 - pb1;
+  pb2 = (K2 - 1) * dl2 - pb2;
+  extents();
 }
 
 /** Channels per K block (a block is whole channels: kc = cb·KK ≤ KC, cb padded planes fit SCR_PAD). */
@@ -184,6 +206,31 @@ function directOk(): bool {
   if (channelBlock(Cg, KK) < 1) return false;
   const Mpad = (Fg + MR - 1) / MR * MR;
   return (<u64>Mpad * <u64>(Cg * KK) << ASH) <= <u64>SCR_W_BYTES;
+}
+
+/**
+ * Packs W' (rows: the M = Fg output channels of the input gradient, i.e. the forward input
+ * channels; columns k = (c, t) in [k0, k0+kc)) into MR-row panels, W'[m, (c, t)] = w[(c·M + m)·KK +
+ * KK−1−t] (`wg` at the group's first forward filter).
+ */
+function packFlipped(dst: usize, wg: usize, M: i32, KK: i32, k0: i32, kc: i32): void {
+  for (let ir = 0; ir < M; ir += MR) {
+    const panel = dst + (<usize>(ir * kc) << ASH);
+    for (let r = 0; r < MR; r++) {
+      const m = ir + r;
+      let q = panel + (<usize>r << ASH);
+      let c = k0 / KK;
+      let t = k0 % KK;
+      for (let k = 0; k < kc; k++) {
+        storeA(q, m < M ? load<f32>(wg + (<usize>((c * M + m) * KK + KK - 1 - t) << 2)) : 0);
+        q += <usize>MR << ASH;
+        if (++t == KK) {
+          t = 0;
+          c++;
+        }
+      }
+    }
+  }
 }
 
 /** Zero-padded copy of channels [c0, c0+cb) of one image's plane block `src` into `dst`. */
@@ -234,10 +281,32 @@ export function convAuto(p: usize, tid: i32, nt: i32): void {
     convForward(p, tid, nt);
     return;
   }
-  const x = <usize>pi(p, 22);
-  const w = <usize>pi(p, 23);
-  const y = <usize>pi(p, 24);
-  const split = pi(p, 25);
+  direct(<usize>pi(p, 22), <usize>pi(p, 23), <usize>pi(p, 24), pi(p, 25), tid, nt, false);
+}
+
+/**
+ * convBackwardData (conv.ts's parameter block: p[22] = dy, p[23] = w, p[24] = dx): with unit strides
+ * on every axis the input gradient is a unit-stride convolution of dy (toInputGradient), which the
+ * direct path runs when it covers it; otherwise conv.ts's transposed gather product.
+ */
+export function convBackwardDataAuto(p: usize, tid: i32, nt: i32): void {
+  readGeom(p);
+  if (st0 == 1 && st1 == 1 && st2 == 1) {
+    toInputGradient();
+    if (directOk()) {
+      direct(<usize>pi(p, 22), <usize>pi(p, 23), <usize>pi(p, 24), pi(p, 25), tid, nt, true);
+      return;
+    }
+  }
+  convBackwardData(p, tid, nt);
+}
+
+/**
+ * The direct product over the current geometry: y = conv(x, w) with x of C channels, y of F. With
+ * `flipped`, w is the forward filter bank whose input gradient this is, read as W' by packFlipped.
+ * split 0: (image, group) units per thread; 1: output rows.
+ */
+function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32, flipped: bool): void {
   const Cg = C / G;
   const Fg = F / G;
   const KK = K0 * K1 * K2;
@@ -270,7 +339,9 @@ export function convAuto(p: usize, tid: i32, nt: i32): void {
     if (u == u0 || n == 0) {
       for (let c0 = 0; c0 < Cg; c0 += cb) {
         const kc = min(cb, Cg - c0) * KK;
-        packA(wp + (<usize>(c0 * KK * Mpad) << ASH), wg, Kd, 1, 0, Fg, Fg, c0 * KK, kc);
+        const dst = wp + (<usize>(c0 * KK * Mpad) << ASH);
+        if (flipped) packFlipped(dst, wg, Fg, KK, c0 * KK, kc);
+        else packA(dst, wg, Kd, 1, 0, Fg, Fg, c0 * KK, kc);
       }
     }
     const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
