@@ -22,7 +22,7 @@ import { ASH, KC, MR, NR, SCR_PAD, SCR_PAD_BYTES, SCR_TILE, SCR_USER, SCR_W, SCR
  * pre-broadcast in the plain one, as in gemm.ts). Unrolled four times with exit tests between the
  * steps, for the reasons given at gemm.ts's micro.
  */
-function microD(kc: i32, pa: usize, tab: usize, base: usize, c: usize, ldc: usize, acc: bool): void {
+function microD(kc: i32, pa: usize, tab: usize, base: usize, c: usize, ldc: usize, acc: bool, mr: i32): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -108,21 +108,34 @@ function microD(kc: i32, pa: usize, tab: usize, base: usize, c: usize, ldc: usiz
   if (acc) {
     c00 = f32x4.add(v128.load(c), c00);
     c01 = f32x4.add(v128.load(c, 16), c01);
-    c10 = f32x4.add(v128.load(c1), c10);
-    c11 = f32x4.add(v128.load(c1, 16), c11);
-    c20 = f32x4.add(v128.load(c2), c20);
-    c21 = f32x4.add(v128.load(c2, 16), c21);
-    c30 = f32x4.add(v128.load(c3), c30);
-    c31 = f32x4.add(v128.load(c3, 16), c31);
+    if (mr > 1) {
+      c10 = f32x4.add(v128.load(c1), c10);
+      c11 = f32x4.add(v128.load(c1, 16), c11);
+    }
+    if (mr > 2) {
+      c20 = f32x4.add(v128.load(c2), c20);
+      c21 = f32x4.add(v128.load(c2, 16), c21);
+    }
+    if (mr > 3) {
+      c30 = f32x4.add(v128.load(c3), c30);
+      c31 = f32x4.add(v128.load(c3, 16), c31);
+    }
   }
+  // the last panel of rows may hold fewer than four filters: store only those
   v128.store(c, c00);
   v128.store(c, c01, 16);
-  v128.store(c1, c10);
-  v128.store(c1, c11, 16);
-  v128.store(c2, c20);
-  v128.store(c2, c21, 16);
-  v128.store(c3, c30);
-  v128.store(c3, c31, 16);
+  if (mr > 1) {
+    v128.store(c1, c10);
+    v128.store(c1, c11, 16);
+  }
+  if (mr > 2) {
+    v128.store(c2, c20);
+    v128.store(c2, c21, 16);
+  }
+  if (mr > 3) {
+    v128.store(c3, c30);
+    v128.store(c3, c31, 16);
+  }
 }
 
 /** Packed A element i of the panel as a vector (compact: splat load; plain: pre-broadcast load). */
@@ -373,9 +386,9 @@ function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32, fli
             const mr = min(MR, Fg - ir);
             const pa = ablk + (<usize>(ir * kc) << ASH);
             const cp = yrow + <usize>ir * ldc + (<usize>ox << 2);
-            if (cols == NR && mr == MR) microD(kc, pa, tab, base, cp, ldc, acc);
+            if (cols == NR) microD(kc, pa, tab, base, cp, ldc, acc, mr);
             else {
-              microD(kc, pa, tab, base, tile, NR * 4, false);
+              microD(kc, pa, tab, base, tile, NR * 4, false, MR);
               for (let i = 0; i < mr; i++)
                 for (let j = 0; j < cols; j++) {
                   const q = cp + <usize>i * ldc + (<usize>j << 2);
