@@ -311,6 +311,8 @@ describe('wasm kernels match the reference', () => {
           [64, 65, 66],
           [33, 300, 9],
           [5, 17, 130],
+          // ≥ 5·10⁷ flops with ≥ 64 rows per thread: B packed once for all threads (gemmPackB)
+          [262, 300, 330],
           // fewer rows than the 4-row tile: the unpacked row-times-matrix path
           [1, 67, 13],
           [2, 9, 21],

@@ -28,12 +28,17 @@ describe('thread pool', () => {
     const b = randn([257, 190], { seed: 2 });
     const x = randn([3, 16, 20, 19], { seed: 3 });
     const w = randn([24, 16, 3, 3], { seed: 4 });
+    const big = randn([262, 600], { seed: 9 });
+    const bigB = randn([600, 250], { seed: 10 });
     const xd = randn([2, 8, 12, 32], { seed: 7 });
     const wd = randn([12, 8, 3, 3], { seed: 8 });
     const row = randn([1, 1031], { seed: 5 });
     const wt = randn([517, 1031], { seed: 6 });
     const run = () => [
       matmul(a, b).data(),
+      // large enough for the packed-once B block shared by the threads
+      matmul(big, bigB).data(),
+      matmul(bigB, big, { transA: true, transB: true }).data(),
       // one row (a Dense layer at batch 1), large enough to be split: the unpacked path
       matmul(row, wt, { transB: true }).data(),
       matmul(row, wt.transpose()).data(),

@@ -24,6 +24,8 @@ export const JOB_FILL = 19;
 export const JOB_CAST = 20;
 export const JOB_RESIZE = 21;
 export const JOB_RESIZE_BACKWARD = 22;
+export const JOB_GEMM_PACK_B = 23;
+export const JOB_GEMM_PACKED = 24;
 export const JOB_TEST_TRAP = 99;
 
 // Element-wise ops of one input.

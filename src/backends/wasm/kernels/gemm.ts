@@ -559,3 +559,63 @@ export function matmul(p: usize, tid: i32, nt: i32): void {
     else gemmRange(M, N, K, ai, rsa, csa, bi, rsb, csb, ci, N, 1, false, i0, i1, j0, j1);
   }
 }
+
+// ---- one large product on several threads with B packed once for all of them.
+// Split by rows, every thread would pack the whole B block for its rows (by columns, the whole A):
+// as many copies as shares. Instead the caller runs, per (N block, K block), a packing job (threads
+// take B's column panels) and then a product job (threads take row panels of A, each packing its own
+// rows) that reads the one packed block. Blocking and summation order are gemmRange's, so the
+// result is bitwise the same as on one thread.
+
+/** K block of a product of inner dimension K (gemmRange's). */
+export function gemmKcb(K: i32): i32 {
+  return balanced(K, KC, 4);
+}
+
+/** N block of a product of N columns (gemmRange's). */
+export function gemmNcb(N: i32): i32 {
+  return balanced(N, NC, NR);
+}
+
+/**
+ * Packing job: p = [M, N, K, a, rsa, csa, b, rsb, csb, c, jc, nc, pc, kc, bp]. Share `tid` of `nt`
+ * packs its NR-column panels of B's block (rows [pc, pc+kc), columns [jc, jc+nc)) into bp.
+ */
+export function gemmPackB(p: usize, tid: i32, nt: i32): void {
+  const N = pi(p, 1);
+  const nc = pi(p, 11);
+  const kc = pi(p, 13);
+  const j0 = share(nc, tid, nt, NR);
+  const j1 = share(nc, tid + 1, nt, NR);
+  if (j0 >= j1) return;
+  const bp = <usize>pi(p, 14) + (<usize>(j0 * kc) << 2);
+  packB(bp, <usize>pi(p, 6), pi(p, 7), pi(p, 8), pi(p, 12), kc, pi(p, 10) + j0, j1 - j0, N);
+}
+
+/**
+ * Product job on the packed block (same parameters): share `tid` of `nt` takes rows in MR panels,
+ * packs them block by block (MC rows) and multiplies them by the whole packed B block.
+ */
+export function gemmPacked(p: usize, tid: i32, nt: i32): void {
+  const M = pi(p, 0);
+  const N = pi(p, 1);
+  const i0 = share(M, tid, nt, MR);
+  const i1 = share(M, tid + 1, nt, MR);
+  if (i0 >= i1) return;
+  const a = <usize>pi(p, 3);
+  const rsa = pi(p, 4);
+  const csa = pi(p, 5);
+  const c = <usize>pi(p, 9);
+  const jc = pi(p, 10);
+  const nc = pi(p, 11);
+  const pc = pi(p, 12);
+  const kc = pi(p, 13);
+  const bp = <usize>pi(p, 14);
+  const ap = scratch() + SCR_A;
+  const mcb = balanced(i1 - i0, MC, MR);
+  for (let ic = i0; ic < i1; ic += mcb) {
+    const mc = min(mcb, i1 - ic);
+    packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
+    macro(ap, bp, mc, nc, kc, c + (<usize>(ic * N + jc) << 2), N, 1, pc > 0);
+  }
+}

@@ -2,11 +2,11 @@
 // single entry the thread pool dispatches, so a job runs the same code on every thread, each taking
 // its share from (tid, nt).
 import {
-  JOB_ARG, JOB_AVGPOOL, JOB_AVGPOOL_BACKWARD, JOB_BINARY, JOB_CAST, JOB_CONV, JOB_CONV_BACKWARD_DATA,
+  JOB_ARG, JOB_AVGPOOL, JOB_GEMM_PACK_B, JOB_GEMM_PACKED, JOB_AVGPOOL_BACKWARD, JOB_BINARY, JOB_CAST, JOB_CONV, JOB_CONV_BACKWARD_DATA,
   JOB_CONV_BACKWARD_FILTER, JOB_COPY, JOB_FILL, JOB_GATHER_MAPPED, JOB_MATMUL, JOB_MAXPOOL, JOB_POOL_GATHER,
   JOB_REDUCE, JOB_RESIZE, JOB_RESIZE_BACKWARD, JOB_SCATTER_MAPPED, JOB_SOFTMAX, JOB_TEST_TRAP, JOB_UNARY, JOB_UNPOOL, JOB_WHERE,
 } from '../opcodes';
-import { matmul, SCRATCH_BYTES } from './gemm';
+import { gemmPackB, gemmPacked, matmul, SCRATCH_BYTES } from './gemm';
 import { convBackwardFilter } from './conv';
 import { convAuto, convBackwardDataAuto } from './convdirect';
 import { binary, cast, unary, where } from './elementwise';
@@ -16,6 +16,7 @@ import { avgPool, avgPoolBackward, maxPool, poolGather, unpoolScatter } from './
 import { resize, resizeBackward } from './resize';
 
 export { setScratch } from './common';
+export { gemmKcb, gemmNcb } from './gemm';
 export { checkIndices } from './pool';
 
 /** Bytes of scratch each thread needs (GEMM blocks plus room for the other kernels' tiles). */
@@ -31,6 +32,8 @@ export function heapBase(): usize {
 export function run(job: i32, p: usize, tid: i32, nt: i32): void {
   switch (job) {
     case JOB_MATMUL: matmul(p, tid, nt); break;
+    case JOB_GEMM_PACK_B: gemmPackB(p, tid, nt); break;
+    case JOB_GEMM_PACKED: gemmPacked(p, tid, nt); break;
     case JOB_CONV: convAuto(p, tid, nt); break;
     case JOB_CONV_BACKWARD_DATA: convBackwardDataAuto(p, tid, nt); break;
     case JOB_CONV_BACKWARD_FILTER: convBackwardFilter(p, tid, nt); break;

@@ -30,6 +30,22 @@ const matmul: Kernel<AttrsOf<'matmul'>> = ([a, b], { transA, transB }, [m]) => {
   const ldb = b.shape[rb - 1];
   const work = 2 * total * K;
   const rtm = rt();
+  if (batch === 1 && work >= SHARED_B_MIN_WORK && rtm.getThreads() > 1 && M >= 64 * rtm.getThreads()) {
+    sharedB(
+      rtm,
+      M,
+      N,
+      K,
+      ptr(a),
+      transA ? 1 : a.shape[ra - 1],
+      transA ? a.shape[ra - 1] : 1,
+      ptr(b),
+      transB ? 1 : b.shape[rb - 1],
+      transB ? b.shape[rb - 1] : 1,
+      o.ptr,
+    );
+    return [o];
+  }
   const nt = rtm.threadsFor(work, 2);
   // whole batch items when there are enough; else row panels (each thread packs its rows of A, the
   // 4× larger pre-broadcast operand, and all of B), or column panels when there are few rows
@@ -72,5 +88,53 @@ const matmul: Kernel<AttrsOf<'matmul'>> = ([a, b], { transA, transB }, [m]) => {
   rtm.run(C.JOB_MATMUL, p, nt, 'matmul');
   return [o];
 };
+
+/** Products at least this large (flops) on several threads pack B once for all threads. */
+const SHARED_B_MIN_WORK = 5e7;
+
+interface GemmBlocking {
+  gemmKcb(K: number): number;
+  gemmNcb(N: number): number;
+}
+
+/**
+ * One large product on all threads with B packed once per block (kernels/gemm.ts, gemmPackB and
+ * gemmPacked): per (N block, K block) a packing job over B's column panels, then a product job over
+ * row panels of A. Bitwise the same result as one thread's gemmRange.
+ */
+function sharedB(
+  rtm: ReturnType<typeof rt>,
+  M: number,
+  N: number,
+  K: number,
+  a: number,
+  rsa: number,
+  csa: number,
+  b: number,
+  rsb: number,
+  csb: number,
+  c: number,
+): void {
+  const ex = rtm.exports as unknown as GemmBlocking;
+  const kcb = ex.gemmKcb(K);
+  const ncb = ex.gemmNcb(N);
+  const threads = rtm.getThreads();
+  const blk = rtm.heap.alloc(kcb * (Math.ceil(ncb / 8) * 8) * 4);
+  try {
+    for (let jc = 0; jc < N; jc += ncb) {
+      const nc = Math.min(ncb, N - jc);
+      for (let pc = 0; pc < K; pc += kcb) {
+        const kc = Math.min(kcb, K - pc);
+        const p = rtm.params(15);
+        p.i(0, M).i(1, N).i(2, K).i(3, a).i(4, rsa).i(5, csa).i(6, b).i(7, rsb).i(8, csb).i(9, c);
+        p.i(10, jc).i(11, nc).i(12, pc).i(13, kc).i(14, blk.ptr);
+        rtm.run(C.JOB_GEMM_PACK_B, p, threads, 'matmul');
+        rtm.run(C.JOB_GEMM_PACKED, p, 2 * threads, 'matmul');
+      }
+    }
+  } finally {
+    rtm.heap.free(blk.ptr, blk.size);
+  }
+}
 
 export const linalgKernels = { matmul } satisfies Partial<KernelTable>;
