@@ -13,7 +13,7 @@ import {
   convTranspose3d,
 } from '../ops/conv_fns.js';
 import { convOutLen, effectiveKernel, normPadding, type Padding } from '../ops/window.js';
-import type { Initializer } from './init.js';
+import { checkInitializer, type Initializer } from './init.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { expectSpatial, intList, optBool, optPosInt, padOption, prod, reqPosInt } from './options.js';
 import { registerLayer } from './registry.js';
@@ -74,7 +74,9 @@ abstract class ConvBase extends Layer {
     this.groups = optPosInt(this.where, c.groups, 'groups', 1);
     this.bias = optBool(this.where, c.bias, 'bias', true);
     this.weightInit = c.weightInit ?? 'heUniform';
+    checkInitializer(this.weightInit, `${this.where} weightInit`);
     this.biasInit = c.biasInit ?? 'zeros';
+    checkInitializer(this.biasInit, `${this.where} biasInit`);
     if (this.filters % this.groups !== 0)
       throw new StrataError(
         this.where,

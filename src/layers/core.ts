@@ -8,7 +8,7 @@ import { add, div, mul, sub } from '../ops/binary.js';
 import { matmul } from '../ops/matmul.js';
 import { max, mean, min, variance } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
-import type { Initializer } from './init.js';
+import { checkInitializer, type Initializer } from './init.js';
 import { type CallContext, Layer, type LayerConfig } from './layer.js';
 import { registerLayer } from './registry.js';
 
@@ -176,7 +176,9 @@ export class Dense extends Layer {
     this.units = config.units;
     this.bias = config.bias ?? true;
     this.weightInit = config.weightInit ?? 'heUniform';
+    checkInitializer(this.weightInit, `${this.where} weightInit`);
     this.biasInit = config.biasInit ?? 'zeros';
+    checkInitializer(this.biasInit, `${this.where} biasInit`);
   }
 
   computeOutputShape(): number[] {

@@ -34,8 +34,59 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn: shape[1] * rf, fanOut: shape[0] * rf };
 }
 
+const NAMES: readonly InitializerName[] = [
+  'zeros',
+  'ones',
+  'glorotUniform',
+  'glorotNormal',
+  'heUniform',
+  'heNormal',
+  'lecunUniform',
+  'lecunNormal',
+  'orthogonal',
+];
+
+/**
+ * Checks an initializer (from code or a model file) before it draws anything: a known name, or
+ * exactly one of { constant }, { uniform: [low, high] } with low ≤ high, { normal: [mean, std] } with
+ * std ≥ 0, all finite. `where` names the layer or parameter in the error.
+ */
+export function checkInitializer(init: unknown, where = 'initializer'): asserts init is Initializer {
+  const fail = (what: string): never => {
+    throw new StrataError(
+      where,
+      `initializer must be one of ${NAMES.join(', ')}, { constant: c }, { uniform: [low, high] } or { normal: [mean, std] }; ${what}`,
+    );
+  };
+  if (typeof init === 'string') {
+    if (!(NAMES as readonly string[]).includes(init)) fail(`got unknown name '${init}'`);
+    return;
+  }
+  if (!init || typeof init !== 'object' || Array.isArray(init))
+    fail(`got ${JSON.stringify(init) ?? String(init)}`);
+  const o = init as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length !== 1) fail(`got an object with keys [${keys.join(', ')}]`);
+  const pair = (v: unknown, key: string): [number, number] => {
+    if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      fail(`${key} needs two finite numbers, got ${JSON.stringify(v)}`);
+    return v as [number, number];
+  };
+  if (keys[0] === 'constant') {
+    if (typeof o.constant !== 'number' || !Number.isFinite(o.constant))
+      fail(`constant needs a finite number, got ${JSON.stringify(o.constant)}`);
+  } else if (keys[0] === 'uniform') {
+    const [lo, hi] = pair(o.uniform, 'uniform');
+    if (lo > hi) fail(`uniform needs low ≤ high, got [${lo}, ${hi}]`);
+  } else if (keys[0] === 'normal') {
+    const [, std] = pair(o.normal, 'normal');
+    if (std < 0) fail(`normal needs a standard deviation ≥ 0, got ${std}`);
+  } else fail(`got an object with key '${keys[0]}'`);
+}
+
 /** Values for a parameter of `shape`, drawn from `gen`. */
 export function initValues(init: Initializer, shape: readonly number[], gen: Generator): Float64Array {
+  checkInitializer(init);
   const n = shape.reduce((a, b) => a * b, 1);
   const a = new Float64Array(n);
   const { fanIn, fanOut } = fans(shape);

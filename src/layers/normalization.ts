@@ -13,7 +13,7 @@ import {
 } from '../functional/normalization.js';
 import { mul } from '../ops/binary.js';
 import { reshape } from '../ops/shape.js';
-import type { Initializer } from './init.js';
+import { checkInitializer, type Initializer } from './init.js';
 import { type CallContext, Layer, type LayerConfig } from './layer.js';
 import { registerLayer } from './registry.js';
 
@@ -66,7 +66,9 @@ abstract class Normalization extends Layer {
     this.epsilon = positive(this.where, config.epsilon, 'epsilon', 1e-5);
     this.affine = bool(this.where, config.affine, 'affine', true);
     this.weightInit = config.weightInit ?? 'ones';
+    checkInitializer(this.weightInit, `${this.where} weightInit`);
     this.biasInit = config.biasInit ?? 'zeros';
+    checkInitializer(this.biasInit, `${this.where} biasInit`);
   }
 
   protected addAffine(shape: number[], gen: Generator, dtype: DType): void {
