@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StrataError } from '../core/errors.js';
 
@@ -23,10 +32,42 @@ export function faultPoint(point: string): void {
   if (k === Number(nth ?? 1)) process.kill(process.pid, 'SIGKILL');
 }
 
+/** Whether process `pid` is alive (signal 0 tests without sending; EPERM means it exists). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files of earlier writes of `name` in `dir` whose process is gone (a save
+ * killed before its rename leaves one behind). Best effort: a folder that cannot be listed is left.
+ */
+function sweepStale(dir: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${name}.`;
+  for (const e of entries) {
+    if (!e.startsWith(prefix) || !e.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.\d+\.tmp$/.exec(e.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !alive(pid)) rmSync(join(dir, e), { force: true });
+  }
+}
+
 /**
  * Writes a file atomically: the data goes to a temporary file in the same folder, is flushed to disk
  * (fsync), and the temporary file is renamed over the target, so readers see the old file or the new
- * one, never half of one. On failure the temporary file is removed and the target is untouched.
+ * one, never half of one. On failure the temporary file is removed and the target is untouched; the
+ * temporary files a killed process left for the same target are removed by the next write.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const dir = dirname(path);
@@ -35,6 +76,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   } catch (e) {
     throw new StrataError('save', `cannot create folder ${dir}: ${(e as Error).message}`);
   }
+  sweepStale(dir, basename(path));
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   let fd: number | null = null;

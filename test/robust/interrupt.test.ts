@@ -4,7 +4,7 @@
 // of a model, or SIGKILL at a random moment) never leaves a corrupt model or checkpoint in place.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -211,9 +211,11 @@ describe('a crash in the middle of a save leaves the previous model loadable', (
       const c = loadCheckpoint(join(folder, 'checkpoint.safetensors'));
       assert.equal(generationOf(c.model), gc);
       assert.equal(c.state.generation, gc);
-      // and the next save goes through
+      // and the next save goes through, removing the temporary file the killed one left
       saveGeneration(folder, 3);
       assert.equal(generationOf(loadModel(folder).model), 3);
+      const left = readdirSync(folder).filter((f) => f.endsWith('.tmp'));
+      assert.deepEqual(left, [], 'no temporary file left behind');
     });
 
   test('SIGKILL at random moments of saving generation after generation: always one whole generation', async () => {
