@@ -404,7 +404,15 @@ describe('wasm kernels match the reference', () => {
       // with a partial last column and row, of 13 (three fours and an overlapping one)
       { x: [2, 3, 6, 14], k: [2, 2], s: [2, 2], pb: [0, 0], pe: [0, 0], d: [1, 1], ceil: false },
       { x: [1, 2, 7, 11], k: [2, 2], s: [2, 2], pb: [0, 0], pe: [0, 0], d: [1, 1], ceil: true },
-      { x: [1, 2, 3, 4, 27], k: [1, 2, 2], s: [1, 2, 2], pb: [0, 0, 0], pe: [0, 0, 0], d: [1, 1, 1], ceil: false },
+      {
+        x: [1, 2, 3, 4, 27],
+        k: [1, 2, 2],
+        s: [1, 2, 2],
+        pb: [0, 0, 0],
+        pe: [0, 0, 0],
+        d: [1, 1, 1],
+        ceil: false,
+      },
       { x: [1, 2, 9, 7], k: [3, 2], s: [2, 2], pb: [1, 0], pe: [1, 1], d: [1, 2], ceil: true },
       {
         x: [2, 1, 5, 6, 7],
