@@ -23,6 +23,7 @@ export const opTable = {
   abs: unary.absOp,
   sign: unary.signOp,
   relu: unary.reluOp,
+  reluBackward: unary.reluBackwardOp,
   sigmoid: unary.sigmoidOp,
   softplus: unary.softplusOp,
   tanh: unary.tanhOp,

@@ -21,6 +21,7 @@ import {
   notEqual,
   pow,
   relu,
+  reluBackward,
   sigmoid,
   softplus,
   sign,
@@ -79,6 +80,39 @@ const unaryEntries: OpEntry[] = [
   {
     op: 'relu',
     cases: [...unaryCases(relu, 'nonzero'), withAttrs('near zero', [aroundZero], {}, ([x]) => relu(x))],
+  },
+  {
+    // relu's gradient: dy · [x > 0]. Its own gradient (relu's second order): linear in dy, zero in x
+    // (x kept away from the kink, where central differences see the step).
+    op: 'reluBackward',
+    skip: {
+      golden:
+        "PyTorch has no public op of its own (aten's threshold_backward); relu's golden gradients check its values",
+    },
+    cases: [
+      ...Object.entries(unaryShapes).map(([name, shape]) =>
+        withAttrs(name, [n(...shape), nz(...shape)], {}, ([dy, x]) => reluBackward(dy, x)),
+      ),
+      withAttrs('near zero', [n(2, 5), aroundZero], {}, ([dy, x]) => reluBackward(dy, x)),
+      withAttrs('of relu', [nz(3, 17), n(3, 17)], {}, ([x, w]) => mul(relu(x), w)),
+    ],
+    errors: [
+      {
+        name: 'shape mismatch',
+        run: () => reluBackward(zeros([2, 3]), zeros([3, 2])),
+        message: /^reluBackward: dy \[2,3\] and x \[3,2\] must have the same shape$/,
+      },
+      {
+        name: 'dtype mismatch',
+        run: () => reluBackward(zeros([2], { dtype: 'float32' }), zeros([2], { dtype: 'float64' })),
+        message: /^reluBackward: inputs must have the same dtype, got float32 and float64$/,
+      },
+      {
+        name: 'int input',
+        run: () => reluBackward(zeros([2], { dtype: 'int32' }), zeros([2])),
+        message: /^reluBackward: dy must be float32 or float64, got int32$/,
+      },
+    ],
   },
   unary('sigmoid', sigmoid, 'normal', {
     cases: [

@@ -141,6 +141,33 @@ describe('wasm kernels match the reference', () => {
     });
   });
 
+  test('reluBackward: mul(dy, greater(x, 0)) bit for bit, specials included', () => {
+    const sp = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 2, -3];
+    const dy = sp.flatMap((a) => sp.map(() => a));
+    const x = sp.flatMap(() => sp);
+    atThreads(() => {
+      for (const [a, b] of [
+        [
+          { shape: [dy.length], values: dy },
+          { shape: [x.length], values: x },
+        ],
+        [F([3, 1, 17]), F([3, 1, 17])],
+        [F([4, 333]), F([4, 333])],
+      ] as Spec[][]) {
+        compare(`reluBackward [${a.shape}]`, [a, b], S.reluBackward, { exact: true });
+        S.scope(() => {
+          const [d, xx] = [a, b].map((s, i) =>
+            S.tensor(Array.from(s.values ?? S.randn(s.shape, { seed: 7 + i }).data()), s.shape),
+          );
+          const got = new Uint32Array(S.reluBackward(d, xx).data().buffer);
+          const want = new Uint32Array(S.mul(d, S.greater(xx, 0)).data().buffer);
+          if (!got.every((v, i) => v === want[i]))
+            throw new Error(`reluBackward [${a.shape}] differs from mul`);
+        });
+      }
+    });
+  });
+
   test('where', () => {
     atThreads(() => {
       const cases: number[][][] = [

@@ -133,7 +133,8 @@ type BinaryName =
   | 'less'
   | 'lessEqual'
   | 'greater'
-  | 'greaterEqual';
+  | 'greaterEqual'
+  | 'reluBackward';
 
 const binaryFormulas: { [K in BinaryName]: (a: number, b: number) => number } = {
   add: (a, b) => a + b,
@@ -149,6 +150,8 @@ const binaryFormulas: { [K in BinaryName]: (a: number, b: number) => number } = 
   lessEqual: (a, b) => +(a <= b),
   greater: (a, b) => +(a > b),
   greaterEqual: (a, b) => +(a >= b),
+  /** dy · [x > 0]: the product keeps mul's NaN and signed zeros. */
+  reluBackward: (dy, x) => dy * +(x > 0),
 };
 
 function binaryKernel(name: BinaryName): Kernel<Record<string, never>> {

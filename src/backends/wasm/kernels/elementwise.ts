@@ -2,7 +2,7 @@
 // (collapsed shapes; SIMD inner loops for same-shape, scalar and row/column broadcast), where, casts.
 import {
   B_ADD, B_DIV, B_EQUAL, B_GREATER, B_GREATER_EQUAL, B_LESS, B_LESS_EQUAL, B_MAXIMUM, B_MINIMUM, B_MUL,
-  B_NOT_EQUAL, B_POW, B_SUB, CAST_F2I, U_ABS, U_CLAMP, U_COPY, U_ELU, U_ERF, U_EXP, U_LEAKY_RELU, U_LOG,
+  B_NOT_EQUAL, B_POW, B_RELU_BACKWARD, B_SUB, CAST_F2I, U_ABS, U_CLAMP, U_COPY, U_ELU, U_ERF, U_EXP, U_LEAKY_RELU, U_LOG,
   U_NEG, U_RELU, U_SIGMOID, U_SIGN, U_SOFTPLUS, U_SQRT, U_TANH,
 } from '../opcodes';
 import { pf, pi, share } from './common';
@@ -162,6 +162,8 @@ export function cast(p: usize, tid: i32, nt: i32): void {
     case B_LESS_EQUAL: return v128.and(f32x4.le(a, b), ONES);
     case B_GREATER: return v128.and(f32x4.gt(a, b), ONES);
     case B_GREATER_EQUAL: return v128.and(f32x4.ge(a, b), ONES);
+    // relu's gradient dy · [x > 0] (a = dy, b = x), the product of mul(dy, greater(x, 0)) exactly
+    case B_RELU_BACKWARD: return f32x4.mul(a, v128.and(f32x4.gt(b, f32x4.splat(0)), ONES));
     default: {
       // pow: per lane in f64
       let r = f32x4.splat(<f32>Math.pow(<f64>f32x4.extract_lane(a, 0), <f64>f32x4.extract_lane(b, 0)));
@@ -259,6 +261,7 @@ function binDispatch(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n:
     case B_LESS_EQUAL: binRow(B_LESS_EQUAL, a, sa, b, sb, y, n); break;
     case B_GREATER: binRow(B_GREATER, a, sa, b, sb, y, n); break;
     case B_GREATER_EQUAL: binRow(B_GREATER_EQUAL, a, sa, b, sb, y, n); break;
+    case B_RELU_BACKWARD: binRow(B_RELU_BACKWARD, a, sa, b, sb, y, n); break;
   }
 }
 

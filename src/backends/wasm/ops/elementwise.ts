@@ -141,6 +141,7 @@ const binaryCodes = {
   lessEqual: C.B_LESS_EQUAL,
   greater: C.B_GREATER,
   greaterEqual: C.B_GREATER_EQUAL,
+  reluBackward: C.B_RELU_BACKWARD,
 } as const;
 type BinaryName = keyof typeof binaryCodes;
 
