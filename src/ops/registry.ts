@@ -34,6 +34,7 @@ export const opTable = {
   cast: unary.castOp,
   // element-wise, broadcasting
   add: binary.addOp,
+  addScaled: binary.addScaledOp,
   sub: binary.subOp,
   mul: binary.mulOp,
   div: binary.divOp,

@@ -1,6 +1,7 @@
 import {
   abs,
   add,
+  addScaled,
   cast,
   clamp,
   div,
@@ -326,8 +327,41 @@ const whereCases: OpCase[] = [
   ),
 ];
 
+/** a + alpha·b: the broadcasting variants of add, several alphas, its own errors. */
+function addScaledEntry(): OpEntry {
+  const c = (name: string, sa: number[], sb: number[], alpha = -0.37) =>
+    withAttrs(name, [n(...sa), n(...sb)], { alpha }, ([a, b], at) => addScaled(a, b, at.alpha));
+  return {
+    op: 'addScaled',
+    skip: {
+      golden:
+        'PyTorch (torch.add(a, b, alpha=...)) was not available to tools/golden when this entry was written; the backends and gradcheck drivers and the bitwise tests against add(a, mul(b, alpha)) cover it',
+    },
+    cases: [
+      c('same shape', [3, 5], [3, 5]),
+      c('size one', [1], [1]),
+      c('seventeen', [17], [17], 2.5),
+      c('scalars', [], []),
+      c('scalar tensor right', [2, 5], []),
+      c('row vs column', [1, 5], [3, 1], 0.01),
+      c('rank mismatch', [2, 3, 5], [5]),
+      c('rank mismatch left', [3, 1], [2, 1, 17], 1),
+      c('batch', [2, 3, 5], [2, 3, 5], 0),
+    ],
+    errors: [
+      ...shapeErrors('addScaled', (a, b) => addScaled(a, b, 1)),
+      {
+        name: 'alpha NaN',
+        run: () => addScaled(zeros([2]), zeros([2]), Number.NaN),
+        message: /^addScaled: alpha must be a number, got NaN$/,
+      },
+    ],
+  };
+}
+
 const binaryEntries: OpEntry[] = [
   arith('add', add, 'normal', 'normal'),
+  addScaledEntry(),
   arith('sub', sub, 'normal', 'normal'),
   arith('mul', mul, 'normal', 'normal'),
   arith('div', div, 'normal', 'nonzero'),

@@ -1,6 +1,7 @@
 // Every wasm kernel against the reference backend (the specification) on random float32 inputs,
 // odd sizes 1/3/5/17 for the SIMD tails and batches > 1, at 1 and 2 threads with every op split
 // across the threads however small it is.
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as S from '../../src/index.js';
 import { opTable } from '../../src/index.js';
@@ -165,6 +166,49 @@ describe('wasm kernels match the reference', () => {
             throw new Error(`reluBackward [${a.shape}] differs from mul`);
         });
       }
+    });
+  });
+
+  test('addScaled: add(a, mul(b, alpha)) and sub(a, mul(b, −alpha)) bit for bit', () => {
+    const sp = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-40, 3e38, 2, -3];
+    const a = sp.flatMap((v) => sp.map(() => v));
+    const b = sp.flatMap(() => sp);
+    atThreads(() => {
+      for (const [sa, sb, va, vb] of [
+        [[a.length], [b.length], a, b],
+        [
+          [3, 1, 17],
+          [3, 1, 17],
+        ],
+        [
+          [4, 333],
+          [4, 333],
+        ],
+        [[4, 333], [333]],
+        [
+          [5, 1],
+          [1, 7],
+        ],
+      ] as [number[], number[], number[]?, number[]?][])
+        for (const alpha of [-0.01, 0.9, 1e-3, -0]) {
+          compare(
+            `addScaled [${sa}] [${sb}] ${alpha}`,
+            [
+              { shape: sa, values: va },
+              { shape: sb, values: vb },
+            ],
+            (x, y) => S.addScaled(x, y, alpha),
+            { rtol: 2e-7, atol: 1e-38 },
+          );
+          S.scope(() => {
+            const x = va ? S.tensor(va, sa) : S.randn(sa, { seed: 3 });
+            const y = vb ? S.tensor(vb, sb) : S.randn(sb, { seed: 4 });
+            const bits = (t: S.Tensor) => Array.from(new Uint32Array(t.data().buffer));
+            const got = bits(S.addScaled(x, y, alpha));
+            assert.deepEqual(got, bits(S.add(x, S.mul(y, alpha))), `addScaled ${alpha} vs add`);
+            assert.deepEqual(got, bits(S.sub(x, S.mul(y, -alpha))), `addScaled ${alpha} vs sub`);
+          });
+        }
     });
   });
 
