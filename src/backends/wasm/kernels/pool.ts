@@ -50,20 +50,19 @@ function readPool(p: usize): void {
   const v01 = v128.shuffle<i32>(a0, a1, 1, 3, 5, 7);
   const v10 = v128.shuffle<i32>(b0, b1, 0, 2, 4, 6);
   const v11 = v128.shuffle<i32>(b0, b1, 1, 3, 5, 7);
-  const base = i32x4.add(i32x4.splat(r), i32x4(0, 2, 4, 6));
+  // the winner's offset within its window (0, 1, s2 or s2 + 1), added to the windows' first taps
   let best = v00;
-  let bi = base;
   let m = better(v01, best);
   best = v128.bitselect(v01, best, m);
-  bi = v128.bitselect(i32x4.add(base, i32x4.splat(1)), bi, m);
+  let off = v128.and(m, i32x4.splat(1));
   m = better(v10, best);
   best = v128.bitselect(v10, best, m);
-  bi = v128.bitselect(i32x4.add(base, i32x4.splat(s2)), bi, m);
+  off = v128.bitselect(i32x4.splat(s2), off, m);
   m = better(v11, best);
   best = v128.bitselect(v11, best, m);
-  bi = v128.bitselect(i32x4.add(base, i32x4.splat(s2 + 1)), bi, m);
+  off = v128.bitselect(i32x4.splat(s2 + 1), off, m);
   v128.store(y, best);
-  v128.store(yi, bi);
+  v128.store(yi, i32x4.add(off, i32x4.add(i32x4.splat(r), i32x4(0, 2, 4, 6))));
 }
 
 /** One 2×2 window whose first tap is plane index r (row length s2), scalar. */
