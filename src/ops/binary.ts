@@ -1,5 +1,6 @@
 import { getDefaultDtype } from '../core/creation.js';
 import { isFloat } from '../core/dtype.js';
+import { StrataError } from '../core/errors.js';
 import { broadcastShapes } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import {
@@ -87,6 +88,37 @@ export const greaterOp = binary('greater', null, null);
 export const greaterEqualOp = binary('greaterEqual', null, null);
 
 const neg1 = (t: Tensor) => mul(t, -1);
+
+export interface AddScaledAttrs {
+  alpha: number;
+}
+
+/**
+ * a + alpha·b with broadcasting in one pass (PyTorch's add(a, b, alpha=...)): the optimizers'
+ * update p − lr·g and coupled weight decay g + wd·p. The product is rounded to the tensors' type
+ * before the add and alpha is taken in that type, so the result is bit for bit add(a, mul(b, alpha))
+ * (and, with alpha = −c, sub(a, mul(b, c))).
+ */
+export const addScaledOp = defineOp<AddScaledAttrs>({
+  name: 'addScaled',
+  infer: (inputs, { alpha }) => {
+    expectCount('addScaled', inputs, 2);
+    const [a, b] = inputs;
+    expectFloat('addScaled', a, 'first input');
+    expectFloat('addScaled', b, 'second input');
+    expectSameDtype('addScaled', a, b);
+    if (typeof alpha !== 'number' || Number.isNaN(alpha))
+      throw new StrataError('addScaled', `alpha must be a number, got ${alpha}`);
+    return [{ shape: broadcastShapes('addScaled', a.shape, b.shape), dtype: a.dtype }];
+  },
+  grad: ([dy], { inputs: [a, b], attrs: { alpha } }) => [
+    () => sumTo(dy, a.shape),
+    () => sumTo(mul(dy, alpha), b.shape),
+  ],
+});
+
+export const addScaled = (a: Tensor, b: Tensor, alpha: number): Tensor =>
+  run1(addScaledOp, [a, b], { alpha });
 
 export const add = (a: TensorOrNumber, b: TensorOrNumber): Tensor => run1(addOp, lift('add', a, b), {});
 export const sub = (a: TensorOrNumber, b: TensorOrNumber): Tensor => run1(subOp, lift('sub', a, b), {});

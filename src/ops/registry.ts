@@ -23,6 +23,7 @@ export const opTable = {
   abs: unary.absOp,
   sign: unary.signOp,
   relu: unary.reluOp,
+  reluBackward: unary.reluBackwardOp,
   sigmoid: unary.sigmoidOp,
   softplus: unary.softplusOp,
   tanh: unary.tanhOp,
@@ -33,6 +34,7 @@ export const opTable = {
   cast: unary.castOp,
   // element-wise, broadcasting
   add: binary.addOp,
+  addScaled: binary.addScaledOp,
   sub: binary.subOp,
   mul: binary.mulOp,
   div: binary.divOp,

@@ -1,7 +1,15 @@
 import type { DType } from '../core/dtype.js';
 import { StrataError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { defineOp, type OpDef, expectCount, expectFloat, run1, scalarLike } from './define.js';
+import {
+  defineOp,
+  type OpDef,
+  expectCount,
+  expectFloat,
+  expectSameDtype,
+  run1,
+  scalarLike,
+} from './define.js';
 import { add, div, greater, greaterEqual, lessEqual, mul, sub, where } from './binary.js';
 
 /**
@@ -33,7 +41,26 @@ export const sqrtOp = unary('sqrt', (dy, _x, y) => div(dy, mul(y, 2)));
 export const absOp = unary('abs', (dy, x) => mul(dy, sign(x)));
 /** NOTE: sign has no gradient (zero almost everywhere). */
 export const signOp = unary('sign', null);
-export const reluOp = unary('relu', (dy, x) => mul(dy, greater(x, 0)));
+export const reluOp = unary('relu', (dy, x) => reluBackward(dy, x));
+/**
+ * relu's gradient in one pass: dy · [x > 0] (exactly mul(dy, greater(x, 0)), NaN and −0 included).
+ * Same shapes, no broadcasting. Linear in dy; its derivative in x is zero wherever it exists, so the
+ * gradient for x is none (relu's second derivative is zero).
+ */
+export const reluBackwardOp = defineOp({
+  name: 'reluBackward',
+  infer: (inputs) => {
+    expectCount('reluBackward', inputs, 2);
+    const [dy, x] = inputs;
+    expectFloat('reluBackward', dy, 'dy');
+    expectFloat('reluBackward', x, 'x');
+    expectSameDtype('reluBackward', dy, x);
+    if (dy.shape.length !== x.shape.length || dy.shape.some((d, i) => d !== x.shape[i]))
+      throw new StrataError('reluBackward', `dy [${dy.shape}] and x [${x.shape}] must have the same shape`);
+    return [{ shape: [...x.shape], dtype: x.dtype }];
+  },
+  grad: ([ddx], { inputs: [, x] }) => [() => reluBackward(ddx, x), null],
+});
 export const sigmoidOp = unary('sigmoid', (dy, _x, y) => mul(dy, mul(y, sub(one(y), y))));
 /** log(1 + eˣ), computed stably; its gradient is sigmoid(x) everywhere (also at 0). */
 export const softplusOp = unary('softplus', (dy, x) => mul(dy, sigmoid(x)));
@@ -67,6 +94,7 @@ export const sqrt = (x: Tensor): Tensor => run1(sqrtOp, [x], {});
 export const abs = (x: Tensor): Tensor => run1(absOp, [x], {});
 export const sign = (x: Tensor): Tensor => run1(signOp, [x], {});
 export const relu = (x: Tensor): Tensor => run1(reluOp, [x], {});
+export const reluBackward = (dy: Tensor, x: Tensor): Tensor => run1(reluBackwardOp, [dy, x], {});
 export const sigmoid = (x: Tensor): Tensor => run1(sigmoidOp, [x], {});
 export const softplus = (x: Tensor): Tensor => run1(softplusOp, [x], {});
 export const tanh = (x: Tensor): Tensor => run1(tanhOp, [x], {});

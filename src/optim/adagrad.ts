@@ -1,6 +1,6 @@
 import { full } from '../core/creation.js';
 import type { Tensor } from '../core/tensor.js';
-import { add, div, mul, sub } from '../ops/binary.js';
+import { add, addScaled, div, mul } from '../ops/binary.js';
 import { sqrt } from '../ops/unary.js';
 import { Optimizer, type OptimizerOptions, type UpdateContext, withL2 } from './optimizer.js';
 
@@ -39,7 +39,7 @@ export class Adagrad extends Optimizer {
     const s = add(s0, mul(g, g));
     ctx.set('sum', s);
     const clr = ctx.lr / (1 + (ctx.step - 1) * this.lrDecay);
-    return sub(p, mul(div(g, add(sqrt(s), this.eps)), clr));
+    return addScaled(p, div(g, add(sqrt(s), this.eps)), -clr);
   }
 
   getConfig() {

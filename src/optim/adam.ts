@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
-import { add, div, maximum, mul, sub } from '../ops/binary.js';
+import { add, addScaled, div, maximum, mul } from '../ops/binary.js';
 import { sqrt } from '../ops/unary.js';
 import { Optimizer, type OptimizerOptions, type UpdateContext, withL2 } from './optimizer.js';
 
@@ -43,9 +43,9 @@ export class Adam extends Optimizer {
     } else g = withL2(g, p, wd);
     const m0 = ctx.get('m');
     const v0 = ctx.get('v');
-    const m = m0 ? add(mul(m0, this.beta1), mul(g, 1 - this.beta1)) : mul(g, 1 - this.beta1);
+    const m = m0 ? addScaled(mul(m0, this.beta1), g, 1 - this.beta1) : mul(g, 1 - this.beta1);
     const g2 = mul(g, g);
-    const v = v0 ? add(mul(v0, this.beta2), mul(g2, 1 - this.beta2)) : mul(g2, 1 - this.beta2);
+    const v = v0 ? addScaled(mul(v0, this.beta2), g2, 1 - this.beta2) : mul(g2, 1 - this.beta2);
     ctx.set('m', m);
     ctx.set('v', v);
     let vHat = v;
@@ -57,7 +57,7 @@ export class Adam extends Optimizer {
     const bc1 = 1 - this.beta1 ** step;
     const bc2 = 1 - this.beta2 ** step;
     const denom = add(div(sqrt(vHat), Math.sqrt(bc2)), this.eps);
-    return sub(p, mul(div(m, denom), lr / bc1));
+    return addScaled(p, div(m, denom), -(lr / bc1));
   }
 
   getConfig() {

@@ -3,7 +3,7 @@ import { StrataError } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Parameter } from '../layers/layer.js';
-import { add, mul } from '../ops/binary.js';
+import { addScaled } from '../ops/binary.js';
 import { clipGradNorm, clipGradValue } from './clip.js';
 
 /** Options every optimizer takes. */
@@ -195,5 +195,5 @@ export interface UpdateContext {
 
 /** `g + wd·p` (L2 weight decay folded into the gradient), or g when wd is 0. */
 export function withL2(g: Tensor, p: Tensor, wd: number): Tensor {
-  return wd === 0 ? g : add(g, mul(p, wd));
+  return wd === 0 ? g : addScaled(g, p, wd);
 }

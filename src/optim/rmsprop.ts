@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
-import { add, div, mul, sub } from '../ops/binary.js';
+import { add, addScaled, div, mul, sub } from '../ops/binary.js';
 import { sqrt } from '../ops/unary.js';
 import { Optimizer, type OptimizerOptions, type UpdateContext, withL2 } from './optimizer.js';
 
@@ -43,12 +43,12 @@ export class RMSProp extends Optimizer {
     const a = this.alpha;
     const s0 = ctx.get('square');
     const g2 = mul(g, g);
-    const s = s0 ? add(mul(s0, a), mul(g2, 1 - a)) : mul(g2, 1 - a);
+    const s = s0 ? addScaled(mul(s0, a), g2, 1 - a) : mul(g2, 1 - a);
     ctx.set('square', s);
     let avg: Tensor;
     if (this.centered) {
       const m0 = ctx.get('mean');
-      const m = m0 ? add(mul(m0, a), mul(g, 1 - a)) : mul(g, 1 - a);
+      const m = m0 ? addScaled(mul(m0, a), g, 1 - a) : mul(g, 1 - a);
       ctx.set('mean', m);
       avg = add(sqrt(sub(s, mul(m, m))), this.eps);
     } else avg = add(sqrt(s), this.eps);
@@ -56,9 +56,9 @@ export class RMSProp extends Optimizer {
       const b0 = ctx.get('momentum');
       const b = b0 ? add(mul(b0, this.momentum), div(g, avg)) : div(g, avg);
       ctx.set('momentum', b);
-      return sub(p, mul(b, ctx.lr));
+      return addScaled(p, b, -ctx.lr);
     }
-    return sub(p, mul(div(g, avg), ctx.lr));
+    return addScaled(p, div(g, avg), -ctx.lr);
   }
 
   getConfig() {

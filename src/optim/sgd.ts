@@ -1,6 +1,6 @@
 import { StrataError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { add, mul, sub } from '../ops/binary.js';
+import { addScaled, mul } from '../ops/binary.js';
 import { Optimizer, type OptimizerOptions, type UpdateContext, withL2 } from './optimizer.js';
 
 export interface SGDOptions extends OptimizerOptions {
@@ -39,11 +39,12 @@ export class SGD extends Optimizer {
     if (this.momentum !== 0) {
       const prev = ctx.get('momentum');
       // The first buffer is a copy of the gradient (no dampening), as in PyTorch.
-      const buf = prev ? add(mul(prev, this.momentum), mul(g, 1 - this.dampening)) : mul(g, 1);
+      const buf = prev ? addScaled(mul(prev, this.momentum), g, 1 - this.dampening) : mul(g, 1);
       ctx.set('momentum', buf);
-      g = this.nesterov ? add(g, mul(buf, this.momentum)) : buf;
+      g = this.nesterov ? addScaled(g, buf, this.momentum) : buf;
     }
-    return sub(p, mul(g, ctx.lr));
+    // one pass: p + (−lr)·g is p − lr·g bit for bit (see addScaled)
+    return addScaled(p, g, -ctx.lr);
   }
 
   getConfig() {

@@ -1,6 +1,7 @@
 import {
   abs,
   add,
+  addScaled,
   cast,
   clamp,
   div,
@@ -21,6 +22,7 @@ import {
   notEqual,
   pow,
   relu,
+  reluBackward,
   sigmoid,
   softplus,
   sign,
@@ -79,6 +81,39 @@ const unaryEntries: OpEntry[] = [
   {
     op: 'relu',
     cases: [...unaryCases(relu, 'nonzero'), withAttrs('near zero', [aroundZero], {}, ([x]) => relu(x))],
+  },
+  {
+    // relu's gradient: dy · [x > 0]. Its own gradient (relu's second order): linear in dy, zero in x
+    // (x kept away from the kink, where central differences see the step).
+    op: 'reluBackward',
+    skip: {
+      golden:
+        "PyTorch has no public op of its own (aten's threshold_backward); relu's golden gradients check its values",
+    },
+    cases: [
+      ...Object.entries(unaryShapes).map(([name, shape]) =>
+        withAttrs(name, [n(...shape), nz(...shape)], {}, ([dy, x]) => reluBackward(dy, x)),
+      ),
+      withAttrs('near zero', [n(2, 5), aroundZero], {}, ([dy, x]) => reluBackward(dy, x)),
+      withAttrs('of relu', [nz(3, 17), n(3, 17)], {}, ([x, w]) => mul(relu(x), w)),
+    ],
+    errors: [
+      {
+        name: 'shape mismatch',
+        run: () => reluBackward(zeros([2, 3]), zeros([3, 2])),
+        message: /^reluBackward: dy \[2,3\] and x \[3,2\] must have the same shape$/,
+      },
+      {
+        name: 'dtype mismatch',
+        run: () => reluBackward(zeros([2], { dtype: 'float32' }), zeros([2], { dtype: 'float64' })),
+        message: /^reluBackward: inputs must have the same dtype, got float32 and float64$/,
+      },
+      {
+        name: 'int input',
+        run: () => reluBackward(zeros([2], { dtype: 'int32' }), zeros([2])),
+        message: /^reluBackward: dy must be float32 or float64, got int32$/,
+      },
+    ],
   },
   unary('sigmoid', sigmoid, 'normal', {
     cases: [
@@ -292,8 +327,41 @@ const whereCases: OpCase[] = [
   ),
 ];
 
+/** a + alpha·b: the broadcasting variants of add, several alphas, its own errors. */
+function addScaledEntry(): OpEntry {
+  const c = (name: string, sa: number[], sb: number[], alpha = -0.37) =>
+    withAttrs(name, [n(...sa), n(...sb)], { alpha }, ([a, b], at) => addScaled(a, b, at.alpha));
+  return {
+    op: 'addScaled',
+    skip: {
+      golden:
+        'PyTorch (torch.add(a, b, alpha=...)) was not available to tools/golden when this entry was written; the backends and gradcheck drivers and the bitwise tests against add(a, mul(b, alpha)) cover it',
+    },
+    cases: [
+      c('same shape', [3, 5], [3, 5]),
+      c('size one', [1], [1]),
+      c('seventeen', [17], [17], 2.5),
+      c('scalars', [], []),
+      c('scalar tensor right', [2, 5], []),
+      c('row vs column', [1, 5], [3, 1], 0.01),
+      c('rank mismatch', [2, 3, 5], [5]),
+      c('rank mismatch left', [3, 1], [2, 1, 17], 1),
+      c('batch', [2, 3, 5], [2, 3, 5], 0),
+    ],
+    errors: [
+      ...shapeErrors('addScaled', (a, b) => addScaled(a, b, 1)),
+      {
+        name: 'alpha NaN',
+        run: () => addScaled(zeros([2]), zeros([2]), Number.NaN),
+        message: /^addScaled: alpha must be a number, got NaN$/,
+      },
+    ],
+  };
+}
+
 const binaryEntries: OpEntry[] = [
   arith('add', add, 'normal', 'normal'),
+  addScaledEntry(),
   arith('sub', sub, 'normal', 'normal'),
   arith('mul', mul, 'normal', 'normal'),
   arith('div', div, 'normal', 'nonzero'),

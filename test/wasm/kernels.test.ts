@@ -1,6 +1,7 @@
 // Every wasm kernel against the reference backend (the specification) on random float32 inputs,
 // odd sizes 1/3/5/17 for the SIMD tails and batches > 1, at 1 and 2 threads with every op split
 // across the threads however small it is.
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as S from '../../src/index.js';
 import { opTable } from '../../src/index.js';
@@ -137,6 +138,76 @@ describe('wasm kernels match the reference', () => {
         for (const [sa, sb] of pairs) {
           compare(`${name} [${sa}] [${sb}]`, [F(sa, ka), F(sb, kb)], f, { rtol: 2e-7, atol: 1e-7 });
           compare(`${name} [${sb}] [${sa}]`, [F(sb, ka), F(sa, kb)], f, { rtol: 2e-7, atol: 1e-7 });
+        }
+    });
+  });
+
+  test('reluBackward: mul(dy, greater(x, 0)) bit for bit, specials included', () => {
+    const sp = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 2, -3];
+    const dy = sp.flatMap((a) => sp.map(() => a));
+    const x = sp.flatMap(() => sp);
+    atThreads(() => {
+      for (const [a, b] of [
+        [
+          { shape: [dy.length], values: dy },
+          { shape: [x.length], values: x },
+        ],
+        [F([3, 1, 17]), F([3, 1, 17])],
+        [F([4, 333]), F([4, 333])],
+      ] as Spec[][]) {
+        compare(`reluBackward [${a.shape}]`, [a, b], S.reluBackward, { exact: true });
+        S.scope(() => {
+          const [d, xx] = [a, b].map((s, i) =>
+            S.tensor(Array.from(s.values ?? S.randn(s.shape, { seed: 7 + i }).data()), s.shape),
+          );
+          const got = new Uint32Array(S.reluBackward(d, xx).data().buffer);
+          const want = new Uint32Array(S.mul(d, S.greater(xx, 0)).data().buffer);
+          if (!got.every((v, i) => v === want[i]))
+            throw new Error(`reluBackward [${a.shape}] differs from mul`);
+        });
+      }
+    });
+  });
+
+  test('addScaled: add(a, mul(b, alpha)) and sub(a, mul(b, −alpha)) bit for bit', () => {
+    const sp = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-40, 3e38, 2, -3];
+    const a = sp.flatMap((v) => sp.map(() => v));
+    const b = sp.flatMap(() => sp);
+    atThreads(() => {
+      for (const [sa, sb, va, vb] of [
+        [[a.length], [b.length], a, b],
+        [
+          [3, 1, 17],
+          [3, 1, 17],
+        ],
+        [
+          [4, 333],
+          [4, 333],
+        ],
+        [[4, 333], [333]],
+        [
+          [5, 1],
+          [1, 7],
+        ],
+      ] as [number[], number[], number[]?, number[]?][])
+        for (const alpha of [-0.01, 0.9, 1e-3, -0]) {
+          compare(
+            `addScaled [${sa}] [${sb}] ${alpha}`,
+            [
+              { shape: sa, values: va },
+              { shape: sb, values: vb },
+            ],
+            (x, y) => S.addScaled(x, y, alpha),
+            { rtol: 2e-7, atol: 1e-38 },
+          );
+          S.scope(() => {
+            const x = va ? S.tensor(va, sa) : S.randn(sa, { seed: 3 });
+            const y = vb ? S.tensor(vb, sb) : S.randn(sb, { seed: 4 });
+            const bits = (t: S.Tensor) => Array.from(new Uint32Array(t.data().buffer));
+            const got = bits(S.addScaled(x, y, alpha));
+            assert.deepEqual(got, bits(S.add(x, S.mul(y, alpha))), `addScaled ${alpha} vs add`);
+            assert.deepEqual(got, bits(S.sub(x, S.mul(y, -alpha))), `addScaled ${alpha} vs sub`);
+          });
         }
     });
   });
@@ -421,6 +492,19 @@ describe('wasm kernels match the reference', () => {
     }[] = [
       { x: [2, 3, 17], k: [3], s: [2], pb: [1], pe: [1], d: [1], ceil: false },
       { x: [2, 3, 8, 9], k: [2, 2], s: [2, 2], pb: [0, 0], pe: [0, 0], d: [1, 1], ceil: false },
+      // 2×2 stride 2 fast path: rows of 7 windows (four, then four overlapping), of 5 in ceil mode
+      // with a partial last column and row, of 13 (three fours and an overlapping one)
+      { x: [2, 3, 6, 14], k: [2, 2], s: [2, 2], pb: [0, 0], pe: [0, 0], d: [1, 1], ceil: false },
+      { x: [1, 2, 7, 11], k: [2, 2], s: [2, 2], pb: [0, 0], pe: [0, 0], d: [1, 1], ceil: true },
+      {
+        x: [1, 2, 3, 4, 27],
+        k: [1, 2, 2],
+        s: [1, 2, 2],
+        pb: [0, 0, 0],
+        pe: [0, 0, 0],
+        d: [1, 1, 1],
+        ceil: false,
+      },
       { x: [1, 2, 9, 7], k: [3, 2], s: [2, 2], pb: [1, 0], pe: [1, 1], d: [1, 2], ceil: true },
       {
         x: [2, 1, 5, 6, 7],

@@ -133,7 +133,8 @@ type BinaryName =
   | 'less'
   | 'lessEqual'
   | 'greater'
-  | 'greaterEqual';
+  | 'greaterEqual'
+  | 'reluBackward';
 
 const binaryFormulas: { [K in BinaryName]: (a: number, b: number) => number } = {
   add: (a, b) => a + b,
@@ -149,6 +150,8 @@ const binaryFormulas: { [K in BinaryName]: (a: number, b: number) => number } = 
   lessEqual: (a, b) => +(a <= b),
   greater: (a, b) => +(a > b),
   greaterEqual: (a, b) => +(a >= b),
+  /** dy · [x > 0]: the product keeps mul's NaN and signed zeros. */
+  reluBackward: (dy, x) => dy * +(x > 0),
 };
 
 function binaryKernel(name: BinaryName): Kernel<Record<string, never>> {
@@ -164,7 +167,24 @@ function binaryKernel(name: BinaryName): Kernel<Record<string, never>> {
   };
 }
 
+/**
+ * a + alpha·b with alpha and the product rounded to the output's type (float32: as mul would
+ * store them), so it is add(a, mul(b, alpha)) bit for bit.
+ */
+const addScaled: Kernel<AttrsOf<'addScaled'>> = (inputs, { alpha }, [m]) => {
+  const [as, bs] = inputs.map(dataOf);
+  const o = out(m);
+  const ys = o.data;
+  const r = ys instanceof Float32Array ? Math.fround : (v: number) => v;
+  const al = r(alpha);
+  forEachBroadcast(m.shape, inputs, (i, off) => {
+    ys[i] = as[off[0]] + r(al * bs[off[1]]);
+  });
+  return [o];
+};
+
 export const elementwiseKernels = {
+  addScaled,
   ...(Object.fromEntries(Object.keys(unaryFormulas).map((k) => [k, unaryKernel(k as UnaryName)])) as {
     [K in UnaryName]: Kernel<AttrsOf<K>>;
   }),

@@ -59,6 +59,8 @@ export const B_LESS = 9;
 export const B_LESS_EQUAL = 10;
 export const B_GREATER = 11;
 export const B_GREATER_EQUAL = 12;
+export const B_RELU_BACKWARD = 13;
+export const B_ADD_SCALED = 14;
 
 // Reductions.
 export const R_SUM = 0;

@@ -1,8 +1,8 @@
 // Element-wise kernels: one input (SIMD where the formula allows), two inputs with broadcasting
 // (collapsed shapes; SIMD inner loops for same-shape, scalar and row/column broadcast), where, casts.
 import {
-  B_ADD, B_DIV, B_EQUAL, B_GREATER, B_GREATER_EQUAL, B_LESS, B_LESS_EQUAL, B_MAXIMUM, B_MINIMUM, B_MUL,
-  B_NOT_EQUAL, B_POW, B_SUB, CAST_F2I, U_ABS, U_CLAMP, U_COPY, U_ELU, U_ERF, U_EXP, U_LEAKY_RELU, U_LOG,
+  B_ADD, B_ADD_SCALED, B_DIV, B_EQUAL, B_GREATER, B_GREATER_EQUAL, B_LESS, B_LESS_EQUAL, B_MAXIMUM, B_MINIMUM, B_MUL,
+  B_NOT_EQUAL, B_POW, B_RELU_BACKWARD, B_SUB, CAST_F2I, U_ABS, U_CLAMP, U_COPY, U_ELU, U_ERF, U_EXP, U_LEAKY_RELU, U_LOG,
   U_NEG, U_RELU, U_SIGMOID, U_SIGN, U_SOFTPLUS, U_SQRT, U_TANH,
 } from '../opcodes';
 import { pf, pi, share } from './common';
@@ -148,9 +148,14 @@ export function cast(p: usize, tid: i32, nt: i32): void {
 
 // ---------------------------------------------------------------- two inputs
 
-@inline function binV(op: i32, a: v128, b: v128): v128 {
+/** addScaled's alpha for the current job (every lane), set by `binary`. */
+let alphaV: v128 = f32x4.splat(0);
+
+@inline function binV(op: i32, a: v128, b: v128, al: v128): v128 {
   switch (op) {
     case B_ADD: return f32x4.add(a, b);
+    // a + alpha·b: a separate multiply and add (never fused), as add(a, mul(b, alpha)) rounds
+    case B_ADD_SCALED: return f32x4.add(a, f32x4.mul(b, al));
     case B_SUB: return f32x4.sub(a, b);
     case B_MUL: return f32x4.mul(a, b);
     case B_DIV: return f32x4.div(a, b);
@@ -162,6 +167,8 @@ export function cast(p: usize, tid: i32, nt: i32): void {
     case B_LESS_EQUAL: return v128.and(f32x4.le(a, b), ONES);
     case B_GREATER: return v128.and(f32x4.gt(a, b), ONES);
     case B_GREATER_EQUAL: return v128.and(f32x4.ge(a, b), ONES);
+    // relu's gradient dy · [x > 0] (a = dy, b = x), the product of mul(dy, greater(x, 0)) exactly
+    case B_RELU_BACKWARD: return f32x4.mul(a, v128.and(f32x4.gt(b, f32x4.splat(0)), ONES));
     default: {
       // pow: per lane in f64
       let r = f32x4.splat(<f32>Math.pow(<f64>f32x4.extract_lane(a, 0), <f64>f32x4.extract_lane(b, 0)));
@@ -172,46 +179,48 @@ export function cast(p: usize, tid: i32, nt: i32): void {
   }
 }
 
-@inline function binS(op: i32, a: f32, b: f32): f32 {
+@inline function binS(op: i32, a: f32, b: f32, al: v128): f32 {
   if (op == B_POW) return <f32>Math.pow(<f64>a, <f64>b);
-  return f32x4.extract_lane(binV(op, f32x4.splat(a), f32x4.splat(b)), 0);
+  return f32x4.extract_lane(binV(op, f32x4.splat(a), f32x4.splat(b), al), 0);
 }
 
 /** One row of n outputs; sa, sb are the inputs' element strides along it (0 = broadcast). */
 @inline function binRow(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
+  const al = alphaV;
   let i = 0;
   if (sa == 1 && sb == 1) {
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      v128.store(y + o, binV(op, v128.load(a + o), v128.load(b + o)));
+      v128.store(y + o, binV(op, v128.load(a + o), v128.load(b + o), al));
     }
   } else if (sa == 1 && sb == 0) {
     const bv = v128.load32_splat(b);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      v128.store(y + o, binV(op, v128.load(a + o), bv));
+      v128.store(y + o, binV(op, v128.load(a + o), bv, al));
     }
   } else if (sa == 0 && sb == 1) {
     const av = v128.load32_splat(a);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      v128.store(y + o, binV(op, av, v128.load(b + o)));
+      v128.store(y + o, binV(op, av, v128.load(b + o), al));
     }
   }
   for (; i < n; i++)
     store<f32>(
       y + (<usize>i << 2),
-      binS(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))),
+      binS(op, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2)), al),
     );
 }
 
 /**
- * p = [op, rank, a, b, y, shape[rank], sa[rank], sb[rank]] with collapsed dims (innermost last).
- * Threads split the rows (or, for rank 1, the row itself).
+ * p = [op, rank, a, b, y, shape[rank], sa[rank], sb[rank], alpha (f32)] with collapsed dims
+ * (innermost last). Threads split the rows (or, for rank 1, the row itself).
  */
 export function binary(p: usize, tid: i32, nt: i32): void {
   const op = pi(p, 0);
   const rank = pi(p, 1);
+  alphaV = f32x4.splat(pf(p, 5 + 3 * rank));
   const a = <usize>pi(p, 2);
   const b = <usize>pi(p, 3);
   const y = <usize>pi(p, 4);
@@ -247,6 +256,7 @@ export function binary(p: usize, tid: i32, nt: i32): void {
 function binDispatch(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n: i32): void {
   switch (op) {
     case B_ADD: binRow(B_ADD, a, sa, b, sb, y, n); break;
+    case B_ADD_SCALED: binRow(B_ADD_SCALED, a, sa, b, sb, y, n); break;
     case B_SUB: binRow(B_SUB, a, sa, b, sb, y, n); break;
     case B_MUL: binRow(B_MUL, a, sa, b, sb, y, n); break;
     case B_DIV: binRow(B_DIV, a, sa, b, sb, y, n); break;
@@ -259,6 +269,7 @@ function binDispatch(op: i32, a: usize, sa: i32, b: usize, sb: i32, y: usize, n:
     case B_LESS_EQUAL: binRow(B_LESS_EQUAL, a, sa, b, sb, y, n); break;
     case B_GREATER: binRow(B_GREATER, a, sa, b, sb, y, n); break;
     case B_GREATER_EQUAL: binRow(B_GREATER_EQUAL, a, sa, b, sb, y, n); break;
+    case B_RELU_BACKWARD: binRow(B_RELU_BACKWARD, a, sa, b, sb, y, n); break;
   }
 }
 

@@ -31,10 +31,72 @@ function readPool(p: usize): void {
   return n;
 }
 
+/** Best of a window so far: the later tap wins when strictly larger or NaN (per lane). */
+@inline function better(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+}
+
+/**
+ * Four 2×2 windows of stride 2 from rows ra and rb (= ra + one input row), eight input columns from
+ * column c: maxima to y, their flat indices in the plane (r = index of ra's first tap) to yi.
+ */
+@inline function max2x2x4(ra: usize, rb: usize, r: i32, s2: i32, y: usize, yi: usize): void {
+  const a0 = v128.load(ra);
+  const a1 = v128.load(ra, 16);
+  const b0 = v128.load(rb);
+  const b1 = v128.load(rb, 16);
+  // taps (0,0), (0,1), (1,0), (1,1) of the four windows (even / odd columns of each row)
+  const v00 = v128.shuffle<i32>(a0, a1, 0, 2, 4, 6);
+  const v01 = v128.shuffle<i32>(a0, a1, 1, 3, 5, 7);
+  const v10 = v128.shuffle<i32>(b0, b1, 0, 2, 4, 6);
+  const v11 = v128.shuffle<i32>(b0, b1, 1, 3, 5, 7);
+  // the winner's offset within its window (0, 1, s2 or s2 + 1), added to the windows' first taps
+  let best = v00;
+  let m = better(v01, best);
+  best = v128.bitselect(v01, best, m);
+  let off = v128.and(m, i32x4.splat(1));
+  m = better(v10, best);
+  best = v128.bitselect(v10, best, m);
+  off = v128.bitselect(i32x4.splat(s2), off, m);
+  m = better(v11, best);
+  best = v128.bitselect(v11, best, m);
+  off = v128.bitselect(i32x4.splat(s2 + 1), off, m);
+  v128.store(y, best);
+  v128.store(yi, i32x4.add(off, i32x4.add(i32x4.splat(r), i32x4(0, 2, 4, 6))));
+}
+
+/** One 2×2 window whose first tap is plane index r (row length s2), scalar. */
+@inline function max2x2(xp: usize, r: i32, s2: i32, y: usize, yi: usize): void {
+  const a = xp + (<usize>r << 2);
+  let best = load<f32>(a);
+  let bi = r;
+  let v = load<f32>(a, 4);
+  if (v > best || v != v) {
+    best = v;
+    bi = r + 1;
+  }
+  v = load<f32>(a + (<usize>s2 << 2));
+  if (v > best || v != v) {
+    best = v;
+    bi = r + s2;
+  }
+  v = load<f32>(a + (<usize>s2 << 2), 4);
+  if (v > best || v != v) {
+    best = v;
+    bi = r + s2 + 1;
+  }
+  store<f32>(y, best);
+  store<i32>(yi, bi);
+}
+
 /**
  * Max pooling: the first largest tap of each window in row-major tap order wins, and a NaN wins over
  * everything (a later NaN over an earlier one), as the reference. 2×2 windows of stride 2 without
- * padding or dilation (the common case) take a vector path, four outputs at a time.
+ * padding or dilation on the last two axes (the common case) take a fast path: every window that
+ * lies inside the input in one pass, four at a time in v128 (a row's last four ending at its last
+ * full window, overlapping the previous four when the count is not a multiple of four: the overlap
+ * recomputes the same values), one at a time for rows of fewer than four; the partial windows of
+ * ceil mode go through the general loop, as does every other geometry.
  */
 export function maxPool(p: usize, tid: i32, nt: i32): void {
   readPool(p);
@@ -53,45 +115,35 @@ export function maxPool(p: usize, tid: i32, nt: i32): void {
   const q0 = share(planes, tid, nt, 1);
   const q1 = share(planes, tid + 1, nt, 1);
   const fast2x2 = k0n == 1 && k1n == 2 && k2n == 2 && t1 == 2 && t2 == 2 && p1 == 0 && p2 == 0 && d1 == 1 && d2 == 1;
+  // windows that lie inside the input along the last axis (all but a ceil-mode one)
+  const full2 = o2n < s2 >> 1 ? o2n : s2 >> 1;
   for (let q = q0; q < q1; q++) {
     const xp = x + (<usize>(q * Sp) << 2);
-    let out = <usize>(q * Op) << 2;
     for (let o0 = 0; o0 < o0n; o0++) {
       const i0 = o0 * t0 - p0;
       for (let o1 = 0; o1 < o1n; o1++) {
+        const rowOut = <usize>(q * Op + (o0 * o1n + o1) * o2n) << 2;
         let o2 = 0;
-        if (fast2x2 && <u32>i0 < <u32>s0) {
-          // rows 2·o1 and 2·o1 + 1 exist (no padding, floor mode) unless ceil mode adds a window
+        if (fast2x2 && <u32>i0 < <u32>s0 && 2 * o1 + 1 < s1) {
           const r = (i0 * s1 + 2 * o1) * s2;
-          if (2 * o1 + 1 < s1) {
-            const ra = xp + (<usize>r << 2);
-            const rb = ra + (<usize>s2 << 2);
-            for (; o2 + 4 <= o2n && 2 * o2 + 8 <= s2; o2 += 4) {
-              const a0 = v128.load(ra + (<usize>(2 * o2) << 2));
-              const a1 = v128.load(ra + (<usize>(2 * o2) << 2), 16);
-              const b0 = v128.load(rb + (<usize>(2 * o2) << 2));
-              const b1 = v128.load(rb + (<usize>(2 * o2) << 2), 16);
-              const v00 = v128.shuffle<i32>(a0, a1, 0, 2, 4, 6);
-              const v01 = v128.shuffle<i32>(a0, a1, 1, 3, 5, 7);
-              const v10 = v128.shuffle<i32>(b0, b1, 0, 2, 4, 6);
-              const v11 = v128.shuffle<i32>(b0, b1, 1, 3, 5, 7);
-              const base = i32x4.add(i32x4.splat(r + 2 * o2), i32x4(0, 2, 4, 6));
-              let best = v00;
-              let bi = base;
-              let m = v128.or(f32x4.gt(v01, best), f32x4.ne(v01, v01));
-              best = v128.bitselect(v01, best, m);
-              bi = v128.bitselect(i32x4.add(base, i32x4.splat(1)), bi, m);
-              m = v128.or(f32x4.gt(v10, best), f32x4.ne(v10, v10));
-              best = v128.bitselect(v10, best, m);
-              bi = v128.bitselect(i32x4.add(base, i32x4.splat(s2)), bi, m);
-              m = v128.or(f32x4.gt(v11, best), f32x4.ne(v11, v11));
-              best = v128.bitselect(v11, best, m);
-              bi = v128.bitselect(i32x4.add(base, i32x4.splat(s2 + 1)), bi, m);
-              v128.store(y + out, best);
-              v128.store(yi + out, bi);
-              out += 16;
+          const ra = xp + (<usize>r << 2);
+          const rb = ra + (<usize>s2 << 2);
+          if (full2 >= 4) {
+            for (; o2 + 4 <= full2; o2 += 4) {
+              const o = rowOut + (<usize>o2 << 2);
+              max2x2x4(ra + (<usize>(2 * o2) << 2), rb + (<usize>(2 * o2) << 2), r + 2 * o2, s2, y + o, yi + o);
             }
-          }
+            if (o2 < full2) {
+              const c = full2 - 4;
+              const o = rowOut + (<usize>c << 2);
+              max2x2x4(ra + (<usize>(2 * c) << 2), rb + (<usize>(2 * c) << 2), r + 2 * c, s2, y + o, yi + o);
+              o2 = full2;
+            }
+          } else
+            for (; o2 < full2; o2++) {
+              const o = rowOut + (<usize>o2 << 2);
+              max2x2(xp, r + 2 * o2, s2, y + o, yi + o);
+            }
         }
         for (; o2 < o2n; o2++) {
           let best: f32 = -Infinity;
@@ -116,9 +168,9 @@ export function maxPool(p: usize, tid: i32, nt: i32): void {
               }
             }
           }
-          store<f32>(y + out, best);
-          store<i32>(yi + out, bi);
-          out += 4;
+          const o = rowOut + (<usize>o2 << 2);
+          store<f32>(y + o, best);
+          store<i32>(yi + o, bi);
         }
       }
     }
@@ -195,7 +247,8 @@ export function avgPoolBackward(p: usize, tid: i32, nt: i32): void {
 }
 
 /**
- * unpoolScatter: y (zeroed) plane q [idx[i]] += v[i]; p = [planes, inPlane, outPlane, v, idx, y].
+ * unpoolScatter: y plane q = 0, then [idx[i]] += v[i]; p = [planes, inPlane, outPlane, v, idx, y]. Each
+ * plane is zeroed right before its scatter, while it is in the cache (one pass over y, not two).
  * poolGather: y[i] = x[plane q, idx[i]]; p = [planes, inPlane (indices per plane), xPlane, x, idx, y].
  */
 export function unpoolScatter(p: usize, tid: i32, nt: i32): void {
@@ -209,6 +262,7 @@ export function unpoolScatter(p: usize, tid: i32, nt: i32): void {
   const q1 = share(planes, tid + 1, nt, 1);
   for (let q = q0; q < q1; q++) {
     const yp = y + (<usize>(q * op) << 2);
+    memory.fill(yp, 0, <usize>op << 2);
     const base = q * ip;
     for (let i = 0; i < ip; i++) {
       const o = <usize>(base + i) << 2;
@@ -239,6 +293,10 @@ export function poolGather(p: usize, tid: i32, nt: i32): void {
 
 /** Index of the first entry of idx[0..n) outside [0, limit), or -1. */
 export function checkIndices(idx: usize, n: i32, limit: i32): i32 {
-  for (let i = 0; i < n; i++) if (<u32>load<i32>(idx + (<usize>i << 2)) >= <u32>limit) return i;
+  // four at a time until a vector holds a bad one, then the scalar loop finds which
+  const lim = i32x4.splat(limit);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) if (v128.any_true(i32x4.ge_u(v128.load(idx + (<usize>i << 2)), lim))) break;
+  for (; i < n; i++) if (<u32>load<i32>(idx + (<usize>i << 2)) >= <u32>limit) return i;
   return -1;
 }

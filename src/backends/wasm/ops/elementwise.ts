@@ -141,6 +141,7 @@ const binaryCodes = {
   lessEqual: C.B_LESS_EQUAL,
   greater: C.B_GREATER,
   greaterEqual: C.B_GREATER_EQUAL,
+  reluBackward: C.B_RELU_BACKWARD,
 } as const;
 type BinaryName = keyof typeof binaryCodes;
 
@@ -154,7 +155,7 @@ function dense(shape: readonly number[]): number[] {
   return s;
 }
 
-/** Runs a broadcasting kernel of `ins` into the output `y` (code < 0: where). */
+/** Runs a broadcasting kernel of `ins` into the output `y` (code < 0: where); alpha: addScaled's. */
 function broadcastRun(
   job: number,
   code: number,
@@ -162,6 +163,7 @@ function broadcastRun(
   ins: readonly KTensor[],
   shape: readonly number[],
   y: number,
+  alpha = 0,
 ) {
   const n = sizeOf(shape);
   if (n === 0) return;
@@ -170,11 +172,12 @@ function broadcastRun(
   const r = sh.length;
   const k = ins.length;
   const head = job === C.JOB_WHERE ? 5 : 5;
-  const p = rt().params(head + r * (k + 1));
+  const p = rt().params(head + r * (k + 1) + 1);
   if (job === C.JOB_WHERE) p.i(0, r).i(1, ptr(ins[0])).i(2, ptr(ins[1])).i(3, ptr(ins[2])).i(4, y);
   else p.i(0, code).i(1, r).i(2, ptr(ins[0])).i(3, ptr(ins[1])).i(4, y);
   p.ints(head, sh);
   for (let i = 0; i < k; i++) p.ints(head + r * (i + 1), st[i]);
+  p.f(head + r * (k + 1), alpha);
   const weight = name === 'pow' ? 20 : 1;
   rt().run(job, p, rt().threadsFor(n * MEM_WORK * weight), name);
 }
@@ -195,6 +198,11 @@ export const elementwiseKernels = {
     [K in BinaryName]: Kernel<AttrsOf<K>>;
   }),
   cast,
+  addScaled: (inputs, { alpha }, [m]) => {
+    const o = out(sizeOf(m.shape), m.dtype);
+    broadcastRun(C.JOB_BINARY, C.B_ADD_SCALED, 'addScaled', inputs, m.shape, o.ptr, alpha);
+    return [o];
+  },
   where: (inputs, _a, [m]) => {
     const o = out(sizeOf(m.shape), m.dtype);
     broadcastRun(C.JOB_WHERE, -1, 'where', inputs, m.shape, o.ptr);

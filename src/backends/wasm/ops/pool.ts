@@ -72,8 +72,9 @@ const unpoolScatter: Kernel<AttrsOf<'unpoolScatter'>> = ([v, idx], { outputSpati
   const Ip = sizeOf(v.shape.slice(2));
   const n = sizeOf(v.shape);
   checkIdx('unpoolScatter', ptr(idx), n, Op, outputSpatial);
-  const y = zeros(sizeOf(m.shape), m.dtype);
-  if (n === 0) return [y];
+  // the kernel zeroes each plane before its scatter
+  if (n === 0) return [zeros(sizeOf(m.shape), m.dtype)];
+  const y = out(sizeOf(m.shape), m.dtype);
   const r = rt();
   const p = r
     .params(6)
