@@ -21,24 +21,41 @@ const PARAM_INTS = 4096;
 /** Below this much work (flops, or element visits × 16 for memory-bound kernels) one thread runs it. */
 const PARALLEL_MIN_WORK = 200_000;
 
-/** A parameter block being written: int and float slots, then `rt.run(...)`. */
+/**
+ * A parameter block being written: int and float slots, then `rt.run(...)`. The standing block's
+ * Params object is reused from op to op (`Runtime.params` rebinds its views), a temporary block gets
+ * one of its own.
+ */
 export class Params {
+  /** Int32 index of slot 0. */
+  private base: number;
   constructor(
     readonly ptr: number,
-    private readonly i32: Int32Array,
-    private readonly f32: Float32Array,
+    private i32: Int32Array,
+    private f32: Float32Array,
     readonly temp: { ptr: number; size: number } | null,
-  ) {}
+  ) {
+    this.base = ptr >>> 2;
+  }
+  /** Points the (standing) block at current views of the memory. */
+  rebind(i32: Int32Array, f32: Float32Array): this {
+    this.i32 = i32;
+    this.f32 = f32;
+    return this;
+  }
   i(k: number, v: number): this {
-    this.i32[(this.ptr >>> 2) + k] = v;
+    this.i32[this.base + k] = v;
     return this;
   }
   f(k: number, v: number): this {
-    this.f32[(this.ptr >>> 2) + k] = v;
+    this.f32[this.base + k] = v;
     return this;
   }
   ints(k: number, vs: ArrayLike<number>): this {
-    this.i32.set(vs, (this.ptr >>> 2) + k);
+    // a plain loop: TypedArray.set from a short JS array costs more than the few stores
+    const a = this.i32;
+    const o = this.base + k;
+    for (let j = 0; j < vs.length; j++) a[o + j] = vs[j];
     return this;
   }
   /** f64 values from int slot k (k even: the block is 64-byte aligned). */
@@ -59,6 +76,8 @@ export class Runtime {
   readonly exports: KernelExports;
   private readonly module: WebAssembly.Module;
   private readonly paramBlock: number;
+  /** The Params of the standing block, reused by every op whose parameters fit it. */
+  private readonly standing: Params;
   private readonly scratchBytes: number;
   private threads = 1;
   /** Work (flops or equivalent) below which an op stays on the calling thread; tests set 0. */
@@ -86,6 +105,7 @@ export class Runtime {
     // keep 256 bytes below the first block: masked kernel reads may reach a little before a row
     this.heap = new WasmHeap(this.memory, this.exports.heapBase() + 256);
     this.paramBlock = this.heap.alloc(PARAM_INTS * 4).ptr;
+    this.standing = new Params(this.paramBlock, this.heap.i32(), this.heap.f32(), null);
     this.scratchBytes = this.exports.scratchBytes();
     this.exports.setScratch(this.heap.alloc(this.scratchBytes).ptr, this.scratchBytes);
     this.setThreads(defaultThreads());
@@ -155,13 +175,9 @@ export class Runtime {
 
   /** A parameter block of `n` int32 slots; bigger than the standing block means a temporary one. */
   params(n: number): Params {
-    let temp: { ptr: number; size: number } | null = null;
-    let ptr = this.paramBlock;
-    if (n > PARAM_INTS) {
-      temp = this.heap.alloc(n * 4);
-      ptr = temp.ptr;
-    }
-    return new Params(ptr, this.heap.i32(), this.heap.f32(), temp);
+    if (n <= PARAM_INTS) return this.standing.rebind(this.heap.i32(), this.heap.f32());
+    const temp = this.heap.alloc(n * 4);
+    return new Params(temp.ptr, this.heap.i32(), this.heap.f32(), temp);
   }
 
   /** Runs a job cut into `shares` shares (1: right here) and releases a temporary parameter block. */
