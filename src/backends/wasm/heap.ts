@@ -13,7 +13,8 @@ const MAX_PAGES = 65536;
 export function classSize(bytes: number): number {
   const n = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
   if (n <= 1024) return n;
-  const step = 2 ** (Math.floor(Math.log2(n)) - 3);
+  // step = 2^(floor(log2 n) − 3); clz32 gives the logarithm while n fits 31 bits
+  const step = n < 2 ** 31 ? 1 << (28 - Math.clz32(n)) : 2 ** (Math.floor(Math.log2(n)) - 3);
   return Math.ceil(n / step) * step;
 }
 
