@@ -202,7 +202,9 @@ export function normInts(
 ): number[] {
   const val = v ?? dflt;
   const list = typeof val === 'number' ? new Array<number>(r).fill(val) : [...val];
-  if (list.length !== r || !list.every((x) => typeof x === 'number' && Number.isInteger(x)))
+  let ok = list.length === r;
+  for (let i = 0; ok && i < r; i++) ok = Number.isInteger(list[i]);
+  if (!ok)
     throw new StrataError(fn, `${name} must be an integer or ${r} integers, got ${JSON.stringify(val)}`);
   return list;
 }
@@ -255,9 +257,9 @@ export function normPadding(
  * functions accept as PyTorch does, adding and removing a batch axis of 1); throws for other ranks.
  */
 export function expectRank(fn: string, x: { shape: readonly number[] }, r: number): boolean {
-  const names = ['L', 'H, W', 'D, H, W'][r - 1];
   if (x.shape.length === r + 2) return true;
   if (x.shape.length === r + 1) return false;
+  const names = ['L', 'H, W', 'D, H, W'][r - 1];
   throw new StrataError(
     fn,
     `input must have shape (N, C, ${names}) or (C, ${names}), got [${x.shape}] (rank ${x.shape.length})`,
