@@ -40,7 +40,7 @@ export function out(size: number, dtype: DType): WasmStorage {
 /** A fresh output storage filled with zeros. */
 export function zeros(size: number, dtype: DType): WasmStorage {
   const s = owner!.alloc(size, dtype);
-  if (size) owner!.rt.heap.u8().fill(0, s.ptr, s.ptr + size * 4);
+  if (size) owner!.rt.zero(s.ptr, size);
   return s;
 }
 
