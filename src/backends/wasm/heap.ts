@@ -70,11 +70,14 @@ export class WasmHeap {
   gcBytes: number;
   /** Collections requested by the allocator (for tests and memory reports). */
   gcCount = 0;
+  /** Whether the memory is shared (its buffer is a SharedArrayBuffer, which nothing detaches). */
+  private readonly shared: boolean;
 
   constructor(
     readonly memory: WebAssembly.Memory,
     start: number,
   ) {
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     this.top = Math.ceil(start / ALIGN) * ALIGN;
     const mb = Number(envVar('STRATA_WASM_GC_MB') || 64);
     this.gcBytes = Math.max(mb, 0) * 2 ** 20;
@@ -101,17 +104,21 @@ export class WasmHeap {
     }
   }
 
-  /** Current views of the whole memory. Never keep one across anything that allocates. */
+  /**
+   * Current views of the whole memory. Never keep one across anything that allocates. A growth
+   * detaches a non-shared memory's buffer (byteLength 0: the views are remade); a shared one's never
+   * is, and its byteLength costs more than the rest of a small op's parameter writes, so it is not read.
+   */
   f32(): Float32Array {
-    if (this._u8.byteLength === 0) this.refresh();
+    if (!this.shared && this._u8.byteLength === 0) this.refresh();
     return this._f32;
   }
   i32(): Int32Array {
-    if (this._u8.byteLength === 0) this.refresh();
+    if (!this.shared && this._u8.byteLength === 0) this.refresh();
     return this._i32;
   }
   u8(): Uint8Array {
-    if (this._u8.byteLength === 0) this.refresh();
+    if (!this.shared && this._u8.byteLength === 0) this.refresh();
     return this._u8;
   }
 
