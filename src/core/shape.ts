@@ -91,10 +91,9 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
 }
 
 export function checkShape(op: string, shape: Shape): void {
-  for (const d of shape)
-    check(
-      Number.isInteger(d) && d >= 0,
-      op,
-      () => `shape ${fmtShape(shape)} must hold non-negative integers`,
-    );
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!(Number.isInteger(d) && d >= 0))
+      throw new StrataError(op, `shape ${fmtShape(shape)} must hold non-negative integers`);
+  }
 }
