@@ -167,7 +167,13 @@ function broadcastRun(
 ) {
   const n = sizeOf(shape);
   if (n === 0) return;
-  const [sh, st] = collapse(shape, [...ins.map((t) => broadcastStrides(t.shape, shape)), dense(shape)]);
+  // no operand broadcasts (each has the output's size, so its elements in the same order): one
+  // dense row, which is what collapse() would find
+  let same = n > 1;
+  for (let i = 0; same && i < ins.length; i++) same = sizeOf(ins[i].shape) === n;
+  const [sh, st] = same
+    ? [[n], ins.map(() => [1])]
+    : collapse(shape, [...ins.map((t) => broadcastStrides(t.shape, shape)), dense(shape)]);
   // the output must be walked densely: collapse kept it as one of the operands
   const r = sh.length;
   const k = ins.length;
