@@ -80,6 +80,8 @@ export class Runtime {
   private readonly paramBlock: number;
   /** The Params of the standing block, reused by every op whose parameters fit it. */
   private readonly standing: Params;
+  /** A block of its own for `zero`, so that clearing memory never overwrites an op's parameters. */
+  private readonly zeroParams: Params;
   private readonly scratchBytes: number;
   private threads = 1;
   /** Work (flops or equivalent) below which an op stays on the calling thread; tests set 0. */
@@ -108,6 +110,7 @@ export class Runtime {
     this.heap = new WasmHeap(this.memory, this.exports.heapBase() + 256);
     this.paramBlock = this.heap.alloc(PARAM_INTS * 4).ptr;
     this.standing = new Params(this.paramBlock, this.heap.i32(), this.heap.f32(), null);
+    this.zeroParams = new Params(this.heap.alloc(64).ptr, this.heap.i32(), this.heap.f32(), null);
     this.scratchBytes = this.exports.scratchBytes();
     this.exports.setScratch(this.heap.alloc(this.scratchBytes).ptr, this.scratchBytes);
     this.setThreads(defaultThreads());
@@ -219,15 +222,16 @@ export class Runtime {
   /**
    * Zeroes `words` 4-byte words from byte address `ptr`. A typed array's fill over shared memory
    * goes element by element (a Uint8Array's at about 3.5 GB/s here, an Int32Array's at 14), so
-   * beyond a few KiB the fill kernel does it (wasm memory.fill, split across threads when large).
-   * Call it only between jobs: it uses the standing parameter block.
+   * beyond a few KiB the fill kernel does it (wasm memory.fill, split across threads when large),
+   * with a parameter block of its own (a kernel may clear its output after writing its parameters).
    */
   zero(ptr: number, words: number): void {
     if (words < ZERO_JOB_WORDS) {
       this.heap.i32().fill(0, ptr >>> 2, (ptr >>> 2) + words);
       return;
     }
-    this.run(JOB_FILL, this.params(3).i(0, ptr).i(1, words).i(2, 0), this.threadsFor(words * 4), 'fill');
+    const p = this.zeroParams.rebind(this.heap.i32(), this.heap.f32()).i(0, ptr).i(1, words).i(2, 0);
+    this.run(JOB_FILL, p, this.threadsFor(words * 4), 'fill');
   }
 
   /** Testing: makes worker thread `tid` die when it takes its next job. */
