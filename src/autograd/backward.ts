@@ -98,7 +98,12 @@ export function gradients(
         const g = grads.get(o);
         if (g && o.node === node && (o.retainsGrad || wanted.has(o))) deliver(o, g);
       }
-      const filled = dys.map((d, i) => d ?? zerosLike(node.outputs[i]));
+      // Zeros for the outputs that got no gradient, except those that never carry one
+      // (nondiffOutputs, such as max-pool indices): their gradient functions never read them.
+      const nondiff = node.op.nondiffOutputs;
+      const filled = dys.map(
+        (d, i) => d ?? (nondiff?.includes(i) ? (null as unknown as Tensor) : zerosLike(node.outputs[i])),
+      );
       const ctx = { inputs: node.inputs, outputs: node.outputs, attrs: node.attrs };
       const gin = scope(() => {
         const thunks = node.op.grad!(filled, ctx);

@@ -101,6 +101,14 @@ export function tensor(values: NestedArray | TypedArray, shape?: Shape, opts: Cr
 
 export function full(shape: Shape, value: number, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
+  const b = opts.backend ?? getBackend();
+  const dtype = opts.dtype ?? defaultDtype;
+  if (Object.is(value, 0) && b.dtypes.includes(dtype)) {
+    // zeros straight in the backend's memory (its alloc is zero-filled): no host array to copy
+    const t = new Tensor(b.alloc(sizeOf(shape), dtype), shape, dtype);
+    if (opts.requiresGrad) t.requireGrad();
+    return t;
+  }
   const a = arrayFor(opts.dtype ?? defaultDtype, sizeOf(shape));
   if (value !== 0) a.fill(value);
   return fromTypedArray(a, shape, opts);

@@ -56,6 +56,11 @@ export function tensorsIn(value: unknown, out = new Set<Tensor>()): Set<Tensor> 
  * Runs `fn` and disposes every tensor it created that is provably dead when it returns: not in the
  * result, not reachable from the result's recorded graph, not kept. This is how the engine frees the
  * intermediates of a step or a predict call, so users never dispose anything.
+ *
+ * Tensors made inside a scope are not registered with the FinalizationRegistry when made (the scope
+ * holds them, so none can be collected before it returns): the survivors go to the enclosing scope,
+ * or are registered when no scope encloses this one; when `fn` throws, every tensor it made and did
+ * not dispose is registered (the garbage collector reclaims them, as it would outside scopes).
  */
 export function scope<T>(fn: () => T): T {
   scopes.push([]);
@@ -64,6 +69,9 @@ export function scope<T>(fn: () => T): T {
   let created: Tensor[];
   try {
     result = fn();
+  } catch (e) {
+    for (const t of scopes[scopes.length - 1]) t.registerForGc();
+    throw e;
   } finally {
     created = scopes.pop()!;
     setScopeHook(scopes.length ? track : null);
@@ -75,16 +83,18 @@ export function scope<T>(fn: () => T): T {
     const t = stack.pop()!;
     const n = t.node;
     if (!n || n.freed) continue;
-    for (const x of [...n.inputs, ...n.outputs])
-      if (!live.has(x)) {
-        live.add(x);
-        stack.push(x);
-      }
+    for (const list of [n.inputs, n.outputs])
+      for (const x of list)
+        if (!live.has(x)) {
+          live.add(x);
+          stack.push(x);
+        }
   }
-  const parent = scopes[scopes.length - 1];
+  const parent = scopes.length ? scopes[scopes.length - 1] : null;
   for (const t of created) {
     if (live.has(t) || t.kept) {
       if (parent) parent.push(t);
+      else t.registerForGc();
     } else t.dispose();
   }
   return result;
@@ -100,9 +110,8 @@ export function keep<T extends Tensor>(t: T): T {
 
 const warned = new Set<string>();
 
-function kernelFor(b: Backend, op: string): { kernel: Kernel<any>; fallback: boolean } {
-  const k = b.kernel(op);
-  if (k) return { kernel: k, fallback: false };
+/** The reference kernel standing in for an op `b` has no kernel for (warns once per backend and op). */
+function fallbackKernel(b: Backend, op: string): Kernel<any> {
   const ref = backendByName('reference');
   const rk = ref.kernel(op);
   if (!rk) throw new StrataError(op, `no kernel on backend '${b.name}' nor on the reference backend`);
@@ -110,7 +119,7 @@ function kernelFor(b: Backend, op: string): { kernel: Kernel<any>; fallback: boo
     warned.add(`${b.name}:${op}`);
     console.warn(`strata: backend '${b.name}' has no kernel for '${op}'; using the reference backend for it`);
   }
-  return { kernel: rk, fallback: true };
+  return rk;
 }
 
 /**
@@ -119,26 +128,32 @@ function kernelFor(b: Backend, op: string): { kernel: Kernel<any>; fallback: boo
  */
 export function runOp<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   if (profiling) return profileOp(op.name, () => runOp(op, inputs, attrs));
+  // One pass over the inputs: same backend, and whether any wants a gradient.
   const backend = inputs.length ? inputs[0].backend : null;
-  for (const t of inputs)
+  let wantsGrad = false;
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i];
     if (t.backend !== backend)
       throw new StrataError(
         op.name,
         `inputs live on different backends ('${backend?.name}' and '${t.backend.name}'); move one with toBackend()`,
       );
+    if (t.requiresGrad) wantsGrad = true;
+  }
   const metas = op.infer(inputs, attrs);
-  let outputs: Tensor[];
+  const outputs: Tensor[] = new Array(metas.length);
   if (op.alias) {
-    outputs = [new Tensor(inputs[0].storage, metas[0].shape, metas[0].dtype)];
+    outputs[0] = new Tensor(inputs[0].storage, metas[0].shape, metas[0].dtype);
   } else {
     if (!backend) throw new StrataError(op.name, 'an op without inputs needs a backend');
-    for (const m of metas)
-      if (!backend.dtypes.includes(m.dtype))
-        throw new StrataError(op.name, `backend '${backend.name}' does not support ${m.dtype}`);
+    for (let i = 0; i < metas.length; i++)
+      if (!backend.dtypes.includes(metas[i].dtype))
+        throw new StrataError(op.name, `backend '${backend.name}' does not support ${metas[i].dtype}`);
     const storages = execute(backend, op.name, inputs, attrs, metas);
-    outputs = storages.map((s, i) => new Tensor(s, metas[i].shape, metas[i].dtype));
+    for (let i = 0; i < metas.length; i++)
+      outputs[i] = new Tensor(storages[i], metas[i].shape, metas[i].dtype);
   }
-  if (gradEnabled && op.grad && inputs.some((t) => t.requiresGrad)) {
+  if (wantsGrad && gradEnabled && op.grad) {
     const node: Node = { id: nodeId++, op, inputs: [...inputs], outputs, attrs, freed: false };
     outputs.forEach((o, i) => {
       if (op.nondiffOutputs?.includes(i) || o.dtype === 'int32') return;
@@ -157,8 +172,9 @@ function execute<A>(
   attrs: A,
   metas: readonly OutMeta[],
 ): Storage[] {
-  const { kernel, fallback } = kernelFor(backend, name);
-  if (!fallback) return kernel(inputs, attrs, metas);
+  const own = backend.kernel(name);
+  if (own) return own(inputs, attrs, metas);
+  const kernel = fallbackKernel(backend, name);
   const ref = backendByName('reference');
   const refInputs = inputs.map((t) => ({
     storage: ref.upload(backend.read(t.storage)),

@@ -32,7 +32,10 @@ export interface OpDef<A = any> {
   readonly infer: (inputs: readonly TensorMeta[], attrs: A) => OutMeta[];
   /** Absent for ops without a gradient (comparisons, argmax, indices). */
   readonly grad?: GradFn<A>;
-  /** Outputs that never carry a gradient (for example max-pool indices). */
+  /**
+   * Outputs that never carry a gradient (for example max-pool indices); backward passes null for
+   * them in the gradient function's `dys` (no zeros are built), so `grad` must not read those.
+   */
   readonly nondiffOutputs?: readonly number[];
   /** The output is a view sharing the single input's storage (reshape): no kernel runs. */
   readonly alias?: boolean;

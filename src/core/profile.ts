@@ -24,9 +24,12 @@ interface LayerLike {
 }
 
 const OUTSIDE = '(outside layers)';
-const opStats = new Map<string, Stat>(); // `${phase}\t${op}`
-const opInLayer = new Map<string, Stat>(); // `${phase}\t${layer}`: time inside ops only
-const layerStats = new Map<string, Stat>(); // `${phase}\t${layer}`: wall time of the layer
+/** One map per phase, so the hooks look up a name without building a key string per call. */
+type PhaseStats = Record<Phase, Map<string, Stat>>;
+const phaseStats = (): PhaseStats => ({ forward: new Map(), backward: new Map() });
+const opStatsByPhase = phaseStats(); // by op
+const opInLayerByPhase = phaseStats(); // by layer: time inside ops only
+const layerStatsByPhase = phaseStats(); // by layer: wall time of the layer
 const layerTypes = new Map<string, string>();
 const layerStack: LayerLike[] = [];
 const nodeLayer = new WeakMap<object, string>();
@@ -39,7 +42,8 @@ let forwardPasses = 0;
 let lastStepStart = 0;
 const stepTimes: number[] = [];
 
-function add(m: Map<string, Stat>, key: string, ms: number): void {
+function add(pm: PhaseStats, ph: Phase, key: string, ms: number): void {
+  const m = pm[ph];
   const s = m.get(key);
   if (s) {
     s.ms += ms;
@@ -56,7 +60,10 @@ export function setProfiling(on: boolean): void {
 
 /** Forgets every figure collected so far. */
 export function resetProfile(): void {
-  for (const m of [opStats, opInLayer, layerStats]) m.clear();
+  for (const m of [opStatsByPhase, opInLayerByPhase, layerStatsByPhase]) {
+    m.forward.clear();
+    m.backward.clear();
+  }
   layerTypes.clear();
   passes = forwardPasses = 0;
   firstLayer = null;
@@ -81,8 +88,8 @@ export function profileOp<T extends readonly { node?: object | null }[]>(name: s
       : layerStack.length
         ? label(layerStack.at(-1)!)
         : OUTSIDE;
-  add(opStats, `${phase}\t${name}`, ms);
-  add(opInLayer, `${phase}\t${where}`, ms);
+  add(opStatsByPhase, phase, name, ms);
+  add(opInLayerByPhase, phase, where, ms);
   if (phase === 'forward')
     for (const o of outs) if (o.node && !nodeLayer.has(o.node)) nodeLayer.set(o.node, where);
   return outs;
@@ -104,12 +111,12 @@ export function profileLayer<T>(layer: LayerLike, run: () => T): T {
     return run();
   } finally {
     layerStack.pop();
-    add(layerStats, `forward\t${label(layer)}`, performance.now() - t0);
+    add(layerStatsByPhase, 'forward', label(layer), performance.now() - t0);
   }
 }
 
 function closeBackwardNode(now: number): void {
-  if (backwardLayer !== null) add(layerStats, `backward\t${backwardLayer}`, now - backwardT0);
+  if (backwardLayer !== null) add(layerStatsByPhase, 'backward', backwardLayer, now - backwardT0);
   backwardLayer = null;
 }
 
@@ -143,6 +150,15 @@ const median = (v: number[]) => {
 
 /** The profile as a text table: per op, then per layer; µs per step (backward pass) or per forward pass. */
 export function profileReport(): string {
+  // the report reads `${phase}\t${name}` keys
+  const flat = (pm: PhaseStats) => {
+    const m = new Map<string, Stat>();
+    for (const ph of ['forward', 'backward'] as const) for (const [k, v] of pm[ph]) m.set(`${ph}\t${k}`, v);
+    return m;
+  };
+  const opStats = flat(opStatsByPhase);
+  const opInLayer = flat(opInLayerByPhase);
+  const layerStats = flat(layerStatsByPhase);
   const per = passes || forwardPasses || 1;
   const unit = passes ? 'step' : forwardPasses ? 'forward pass' : 'run';
   const us = (ms: number) => ((ms * 1000) / per).toFixed(1).padStart(10);
@@ -186,5 +202,6 @@ export function profileReport(): string {
 
 if (profiling && typeof process !== 'undefined' && typeof process.on === 'function')
   process.on('exit', () => {
-    if (opStats.size) process.stderr.write(`${profileReport()}\n`);
+    if (opStatsByPhase.forward.size || opStatsByPhase.backward.size)
+      process.stderr.write(`${profileReport()}\n`);
   });

@@ -27,7 +27,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** NumPy broadcasting of several shapes; throws naming the op and showing every shape. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
-  const rank = Math.max(...shapes.map((s) => s.length));
+  let rank = 0;
+  for (const s of shapes) if (s.length > rank) rank = s.length;
   const out = new Array<number>(rank).fill(1);
   for (const s of shapes) {
     for (let i = 0; i < s.length; i++) {
@@ -47,12 +48,14 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Strides of `shape` read as if broadcast to `outShape` (0 where broadcast). */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const st = stridesOf(shape);
   const r = outShape.length;
   const res = new Array<number>(r).fill(0);
-  for (let i = 0; i < shape.length; i++) {
+  // row-major strides computed from the last axis, written where the axis lands in the output
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
     const o = r - shape.length + i;
-    res[o] = shape[i] === 1 && outShape[o] !== 1 ? 0 : st[i];
+    res[o] = shape[i] === 1 && outShape[o] !== 1 ? 0 : acc;
+    acc *= shape[i];
   }
   return res;
 }
@@ -88,10 +91,9 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepDims: bo
 }
 
 export function checkShape(op: string, shape: Shape): void {
-  for (const d of shape)
-    check(
-      Number.isInteger(d) && d >= 0,
-      op,
-      () => `shape ${fmtShape(shape)} must hold non-negative integers`,
-    );
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!(Number.isInteger(d) && d >= 0))
+      throw new StrataError(op, `shape ${fmtShape(shape)} must hold non-negative integers`);
+  }
 }

@@ -1,7 +1,7 @@
 import type { Backend, KTensor, Storage } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { StrataError } from './errors.js';
-import { onTensorCreated, onTensorDisposed } from './memory.js';
+import { onTensorCreated, onTensorDisposed, registerTensor } from './memory.js';
 import type { Node } from './op.js';
 import { type Shape, sizeOf } from './shape.js';
 
@@ -10,7 +10,10 @@ export type NestedArray = number | NestedArray[];
 let nextId = 1;
 let scopeHook: ((t: Tensor) => void) | null = null;
 
-/** The engine installs this to learn of every tensor created inside a scope. */
+/**
+ * The engine installs this to learn of every tensor created inside a scope; such a tensor is
+ * registered for garbage collection only if it outlives the scopes (`registerForGc`).
+ */
 export function setScopeHook(h: ((t: Tensor) => void) | null): void {
   scopeHook = h;
 }
@@ -36,7 +39,8 @@ export class Tensor implements KTensor {
   private _storage: Storage | null;
   /** Set by the engine for tensors it must not dispose (parameters, kept results). */
   kept = false;
-  private readonly token = {};
+  /** Whether the FinalizationRegistry watches this tensor (see core/memory.ts). */
+  private gcRegistered = false;
 
   constructor(storage: Storage, shape: Shape, dtype: DType = storage.dtype) {
     if (sizeOf(shape) !== storage.size)
@@ -47,8 +51,19 @@ export class Tensor implements KTensor {
     this._storage = storage;
     this.shape = [...shape];
     this.dtype = dtype;
-    onTensorCreated(this, storage, this.token);
+    onTensorCreated(storage);
     if (scopeHook) scopeHook(this);
+    else this.registerForGc();
+  }
+
+  /**
+   * Lets the garbage collector reclaim the data once this tensor is unreachable (at creation outside
+   * scopes; by the engine for a tensor that outlives its scopes). Idempotent; internal.
+   */
+  registerForGc(): void {
+    if (this.gcRegistered || !this._storage) return;
+    this.gcRegistered = true;
+    registerTensor(this, this._storage);
   }
 
   get storage(): Storage {
@@ -120,7 +135,7 @@ export class Tensor implements KTensor {
     this._storage = null;
     this.node = null;
     this.grad = null;
-    onTensorDisposed(s, this.token);
+    onTensorDisposed(s, this.gcRegistered ? this : null);
   }
 
   [Symbol.dispose](): void {

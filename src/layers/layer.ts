@@ -194,13 +194,26 @@ export abstract class Layer {
     });
   }
 
+  /** Whether batched inputs have the shapes the layer was built for (checkInputs says what is wrong). */
+  private fits(inputs: Tensor[]): boolean {
+    const want = this._inputShapes!;
+    if (inputs.length !== want.length) return false;
+    for (let i = 0; i < inputs.length; i++) {
+      const s = inputs[i].shape;
+      const w = want[i];
+      if (s.length !== w.length + 1) return false;
+      for (let j = 0; j < w.length; j++) if (s[j + 1] !== w[j]) return false;
+    }
+    return true;
+  }
+
   /** Runs the layer on batched inputs after checking their shapes. */
   call(inputs: Tensor[], ctx: CallContext): Tensor {
     if (profiling && profiledLayer() !== this) return profileLayer(this, () => this.call(inputs, ctx));
     if (checkingNumerics && numericsLabel() !== this.where)
       return numericsScope(this.where, () => this.call(inputs, ctx));
     if (!this.built) this.build(inputs.map((t) => t.shape.slice(1)));
-    else this.checkInputs(inputs.map((t) => t.shape.slice(1)));
+    else if (!this.fits(inputs)) this.checkInputs(inputs.map((t) => t.shape.slice(1)));
     return this.forward(inputs, ctx);
   }
 

@@ -57,8 +57,10 @@ export abstract class Model {
     if (inputs.length !== want.length)
       throw new StrataError(this.name, `expects ${want.length} input(s), got ${inputs.length}`);
     inputs.forEach((t, i) => {
-      const s = t.shape.slice(1);
-      if (t.rank !== want[i].length + 1 || s.some((d, j) => d !== want[i][j]))
+      const w = want[i];
+      let ok = t.shape.length === w.length + 1;
+      for (let j = 0; ok && j < w.length; j++) ok = t.shape[j + 1] === w[j];
+      if (!ok)
         throw new StrataError(
           `${this.name} input${want.length > 1 ? ` ${i}` : ''}`,
           `expected a batch of shape [N,${want[i]}], got [${t.shape}]`,

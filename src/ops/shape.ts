@@ -33,7 +33,8 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   const s = [...shape];
   const neg = s.indexOf(-1);
   if (neg >= 0) {
-    const rest = sizeOf(s.filter((_, i) => i !== neg));
+    let rest = 1;
+    for (let i = 0; i < s.length; i++) if (i !== neg) rest *= s[i];
     if (rest === 0 || x.size % rest !== 0)
       throw new StrataError('reshape', `cannot infer -1 in [${shape}] for ${x.size} elements`);
     s[neg] = x.size / rest;

@@ -44,33 +44,33 @@ export interface WindowAttrs {
   dilation: number[];
 }
 
-const isPosInt = (v: number) => Number.isInteger(v) && v >= 1;
-const isNatural = (v: number) => Number.isInteger(v) && v >= 0;
-
-/** Checks that every window attribute lists `r` integers of the right sign. */
-export function checkWindowAttrs(
-  op: string,
-  r: number,
-  a: WindowAttrs,
-  extra: Record<string, number[]> = {},
-) {
-  const lists: Array<[string, number[], (v: number) => boolean, string]> = [
-    ['stride', a.stride, isPosInt, 'positive integers'],
-    ['dilation', a.dilation, isPosInt, 'positive integers'],
-    ['padBegin', a.padBegin, isNatural, 'non-negative integers'],
-    ['padEnd', a.padEnd, isNatural, 'non-negative integers'],
-    ...Object.entries(extra).map(
-      ([k, v]) => [k, v, isPosInt, 'positive integers'] as [string, number[], (v: number) => boolean, string],
-    ),
-  ];
-  for (const [name, v, ok, what] of lists) {
-    if (!Array.isArray(v) || v.length !== r)
+/** Checks one window attribute: `r` integers, each at least `min` (1: positive, 0: non-negative). */
+function checkList(op: string, name: string, v: unknown, r: number, min: number): void {
+  if (!Array.isArray(v) || v.length !== r)
+    throw new StrataError(
+      op,
+      `${name} must list one value per spatial axis (${r}), got ${JSON.stringify(v)}`,
+    );
+  for (let i = 0; i < r; i++) {
+    const x = v[i];
+    if (!Number.isInteger(x) || x < min)
       throw new StrataError(
         op,
-        `${name} must list one value per spatial axis (${r}), got ${JSON.stringify(v)}`,
+        `${name} must hold ${min ? 'positive integers' : 'non-negative integers'}, got [${v}]`,
       );
-    if (!v.every(ok)) throw new StrataError(op, `${name} must hold ${what}, got [${v}]`);
   }
+}
+
+/**
+ * Checks that every window attribute lists `r` integers of the right sign (`extra`: more lists of
+ * positive integers, such as the pooling kernel). Runs on every op: plain loops, no allocation.
+ */
+export function checkWindowAttrs(op: string, r: number, a: WindowAttrs, extra?: Record<string, number[]>) {
+  checkList(op, 'stride', a.stride, r, 1);
+  checkList(op, 'dilation', a.dilation, r, 1);
+  checkList(op, 'padBegin', a.padBegin, r, 0);
+  checkList(op, 'padEnd', a.padEnd, r, 0);
+  if (extra) for (const k of Object.keys(extra)) checkList(op, k, extra[k], r, 1);
 }
 
 /** Spatial rank of an (N, C, ...spatial) tensor; throws unless it is 1, 2 or 3. */
@@ -91,7 +91,8 @@ export function checkKernelFits(
   K: readonly number[],
   a: WindowAttrs,
 ): void {
-  S.forEach((s, i) => {
+  for (let i = 0; i < S.length; i++) {
+    const s = S[i];
     const ek = effectiveKernel(K[i], a.dilation[i]);
     const padded = s + a.padBegin[i] + a.padEnd[i];
     if (ek > padded)
@@ -99,7 +100,7 @@ export function checkKernelFits(
         op,
         `kernel extent ${ek} (dilation ${a.dilation[i]} × (${K[i]} - 1) + 1) is larger than the padded input ${padded} (${s} + ${a.padBegin[i]} + ${a.padEnd[i]}) on spatial axis ${i}`,
       );
-  });
+  }
 }
 
 /** Checks that every window of a pooling reaches at least one input element (none is all padding). */
@@ -110,7 +111,11 @@ export function checkWindowsTouchInput(
   O: readonly number[],
   a: WindowAttrs,
 ): void {
-  S.forEach((n, i) => {
+  for (let i = 0; i < S.length; i++) {
+    const n = S[i];
+    // Without begin padding, window o starts at o·stride ≥ 0 and touches the input iff it starts
+    // inside it, so only the last window needs a look; else (or to name the culprit) every window.
+    if (a.padBegin[i] === 0 && (O[i] - 1) * a.stride[i] < n) continue;
     for (let o = 0; o < O[i]; o++) {
       const start = o * a.stride[i] - a.padBegin[i];
       let hit = false;
@@ -124,7 +129,7 @@ export function checkWindowsTouchInput(
           `window ${o} on spatial axis ${i} covers only padding (input ${n}, kernel ${K[i]}, stride ${a.stride[i]}, padding ${a.padBegin[i]}/${a.padEnd[i]}, dilation ${a.dilation[i]})`,
         );
     }
-  });
+  }
 }
 
 /**
@@ -146,10 +151,14 @@ export interface Geom3 {
   dilation: number[];
 }
 
-const pad3 = (v: readonly number[], fill: number): number[] => [
-  ...new Array<number>(3 - v.length).fill(fill),
-  ...v,
-];
+/** `v` (1 to 3 entries) with `fill` in front, to three entries. */
+function pad3(v: readonly number[], fill: number): number[] {
+  const n = v.length;
+  if (n === 3) return [v[0], v[1], v[2]];
+  if (n === 2) return [fill, v[0], v[1]];
+  if (n === 1) return [fill, fill, v[0]];
+  return [...new Array<number>(3 - n).fill(fill), ...v];
+}
 
 export function geom3(
   N: number,
@@ -196,7 +205,9 @@ export function normInts(
 ): number[] {
   const val = v ?? dflt;
   const list = typeof val === 'number' ? new Array<number>(r).fill(val) : [...val];
-  if (list.length !== r || !list.every((x) => typeof x === 'number' && Number.isInteger(x)))
+  let ok = list.length === r;
+  for (let i = 0; ok && i < r; i++) ok = Number.isInteger(list[i]);
+  if (!ok)
     throw new StrataError(fn, `${name} must be an integer or ${r} integers, got ${JSON.stringify(val)}`);
   return list;
 }
@@ -249,9 +260,9 @@ export function normPadding(
  * functions accept as PyTorch does, adding and removing a batch axis of 1); throws for other ranks.
  */
 export function expectRank(fn: string, x: { shape: readonly number[] }, r: number): boolean {
-  const names = ['L', 'H, W', 'D, H, W'][r - 1];
   if (x.shape.length === r + 2) return true;
   if (x.shape.length === r + 1) return false;
+  const names = ['L', 'H, W', 'D, H, W'][r - 1];
   throw new StrataError(
     fn,
     `input must have shape (N, C, ${names}) or (C, ${names}), got [${x.shape}] (rank ${x.shape.length})`,

@@ -13,7 +13,8 @@ const MAX_PAGES = 65536;
 export function classSize(bytes: number): number {
   const n = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
   if (n <= 1024) return n;
-  const step = 2 ** (Math.floor(Math.log2(n)) - 3);
+  // step = 2^(floor(log2 n) − 3); clz32 gives the logarithm while n fits 31 bits
+  const step = n < 2 ** 31 ? 1 << (28 - Math.clz32(n)) : 2 ** (Math.floor(Math.log2(n)) - 3);
   return Math.ceil(n / step) * step;
 }
 
@@ -44,8 +45,9 @@ function collector(): (() => void) | null {
 /**
  * A caching allocator over the wasm memory. Freed blocks go to a free list keyed by their exact size
  * (requests are rounded to size classes, so a training loop finds its blocks again step after step);
- * a miss takes fresh memory from the top. When the top is exhausted and a quarter of the heap sits in
- * the free lists, the cached blocks are coalesced and searched first-fit; otherwise the memory grows — after asking the garbage collector for a
+ * a miss takes fresh memory from the top. When the top is exhausted, a quarter of the heap sits in
+ * the free lists and a heap's worth was allocated since the last coalescing, the cached blocks are
+ * coalesced and searched first-fit; otherwise the memory grows — after asking the garbage collector for a
  * collection whenever the heap would pass the next threshold (see DESIGN.md: wasm memory is invisible
  * to the collector's heuristics, so tensors dropped by the user would otherwise pile up).
  * Nothing ever shrinks a WebAssembly memory.
@@ -59,6 +61,8 @@ export class WasmHeap {
   private _i32!: Int32Array;
   private _u8!: Uint8Array;
   private allocatedSinceGc = 0;
+  /** Bytes allocated since the cached blocks were last coalesced (see slowAlloc). */
+  private allocatedSinceCoalesce = 0;
   /**
    * Bytes allocated since the last collection after which a heap growth first asks the garbage
    * collector to run (`STRATA_WASM_GC_MB`, default 64 MiB).
@@ -66,11 +70,14 @@ export class WasmHeap {
   gcBytes: number;
   /** Collections requested by the allocator (for tests and memory reports). */
   gcCount = 0;
+  /** Whether the memory is shared (its buffer is a SharedArrayBuffer, which nothing detaches). */
+  private readonly shared: boolean;
 
   constructor(
     readonly memory: WebAssembly.Memory,
     start: number,
   ) {
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     this.top = Math.ceil(start / ALIGN) * ALIGN;
     const mb = Number(envVar('STRATA_WASM_GC_MB') || 64);
     this.gcBytes = Math.max(mb, 0) * 2 ** 20;
@@ -97,17 +104,21 @@ export class WasmHeap {
     }
   }
 
-  /** Current views of the whole memory. Never keep one across anything that allocates. */
+  /**
+   * Current views of the whole memory. Never keep one across anything that allocates. A growth
+   * detaches a non-shared memory's buffer (byteLength 0: the views are remade); a shared one's never
+   * is, and its byteLength costs more than the rest of a small op's parameter writes, so it is not read.
+   */
   f32(): Float32Array {
-    if (this._u8.byteLength === 0) this.refresh();
+    if (!this.shared && this._u8.byteLength === 0) this.refresh();
     return this._f32;
   }
   i32(): Int32Array {
-    if (this._u8.byteLength === 0) this.refresh();
+    if (!this.shared && this._u8.byteLength === 0) this.refresh();
     return this._i32;
   }
   u8(): Uint8Array {
-    if (this._u8.byteLength === 0) this.refresh();
+    if (!this.shared && this._u8.byteLength === 0) this.refresh();
     return this._u8;
   }
 
@@ -115,6 +126,7 @@ export class WasmHeap {
   alloc(bytes: number): { ptr: number; size: number } {
     const size = classSize(bytes);
     this.allocatedSinceGc += size;
+    this.allocatedSinceCoalesce += size;
     const list = this.lists.get(size);
     if (list?.length) {
       this.cachedBytes -= size;
@@ -137,11 +149,17 @@ export class WasmHeap {
 
   private slowAlloc(size: number): number {
     // Coalescing reshapes the cache (merged blocks no longer match the size classes), so it waits
-    // until a quarter of the heap sits unused in free lists; until then the memory grows.
+    // until a quarter of the heap sits unused in free lists, and until a heap's worth of bytes was
+    // allocated since the last coalescing; until then the memory grows. Without the second rule a
+    // loop could thrash: each coalescing merges the blocks the rest of the step needs, so each of
+    // its next requests misses and coalesces again, step after step (seen in a training loop whose
+    // heap had filled up exactly).
     if (
       this.cachedBytes >= size &&
-      (this.cachedBytes >= this.size / 4 || this.size + size > MAX_PAGES * PAGE)
+      ((this.cachedBytes >= this.size / 4 && this.allocatedSinceCoalesce >= this.size) ||
+        this.size + size > MAX_PAGES * PAGE)
     ) {
+      this.allocatedSinceCoalesce = 0;
       const p = this.fromCache(size);
       if (p >= 0) return p;
     }

@@ -77,7 +77,9 @@ export function createWasmBackend(): Backend {
       const dtype: DType =
         data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'float64';
       const s = alloc(data.length, dtype);
-      r.heap.u8().set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), s.ptr);
+      // a view of the same type: no byte view to make, and the copy goes by 4-byte elements
+      if (dtype === 'int32') r.heap.i32().set(data, s.ptr >>> 2);
+      else r.heap.f32().set(data, s.ptr >>> 2);
       return s;
     },
     read(s: Storage): TypedArray {
@@ -89,7 +91,7 @@ export function createWasmBackend(): Backend {
     },
     alloc(size: number, dtype: DType): Storage {
       const s = alloc(size, dtype);
-      r.heap.u8().fill(0, s.ptr, s.ptr + size * 4);
+      if (size) r.zero(s.ptr, size);
       return s;
     },
     free(s: Storage): void {

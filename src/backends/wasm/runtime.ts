@@ -2,7 +2,7 @@ import { envVar } from '../../core/backend.js';
 import { StrataError } from '../../core/errors.js';
 import { WasmHeap } from './heap.js';
 import { kernelModule, nodeModule, sharedMemoryAvailable } from './loader.js';
-import { JOB_TEST_TRAP } from './opcodes.js';
+import { JOB_FILL, JOB_TEST_TRAP } from './opcodes.js';
 import { CTL_BYTES, MAX_SHARES, ThreadPool } from './pool.js';
 import { WebThreadPool, webDefaultThreads, webThreadsAvailable } from './pool-web.js';
 
@@ -20,25 +20,44 @@ const MAX_PAGES = 65536;
 const PARAM_INTS = 4096;
 /** Below this much work (flops, or element visits × 16 for memory-bound kernels) one thread runs it. */
 const PARALLEL_MIN_WORK = 200_000;
+/** From this many words on, `zero` runs the fill kernel rather than a typed-array fill. */
+const ZERO_JOB_WORDS = 1024;
 
-/** A parameter block being written: int and float slots, then `rt.run(...)`. */
+/**
+ * A parameter block being written: int and float slots, then `rt.run(...)`. The standing block's
+ * Params object is reused from op to op (`Runtime.params` rebinds its views), a temporary block gets
+ * one of its own.
+ */
 export class Params {
+  /** Int32 index of slot 0. */
+  private base: number;
   constructor(
     readonly ptr: number,
-    private readonly i32: Int32Array,
-    private readonly f32: Float32Array,
+    private i32: Int32Array,
+    private f32: Float32Array,
     readonly temp: { ptr: number; size: number } | null,
-  ) {}
+  ) {
+    this.base = ptr >>> 2;
+  }
+  /** Points the (standing) block at current views of the memory. */
+  rebind(i32: Int32Array, f32: Float32Array): this {
+    this.i32 = i32;
+    this.f32 = f32;
+    return this;
+  }
   i(k: number, v: number): this {
-    this.i32[(this.ptr >>> 2) + k] = v;
+    this.i32[this.base + k] = v;
     return this;
   }
   f(k: number, v: number): this {
-    this.f32[(this.ptr >>> 2) + k] = v;
+    this.f32[this.base + k] = v;
     return this;
   }
   ints(k: number, vs: ArrayLike<number>): this {
-    this.i32.set(vs, (this.ptr >>> 2) + k);
+    // a plain loop: TypedArray.set from a short JS array costs more than the few stores
+    const a = this.i32;
+    const o = this.base + k;
+    for (let j = 0; j < vs.length; j++) a[o + j] = vs[j];
     return this;
   }
   /** f64 values from int slot k (k even: the block is 64-byte aligned). */
@@ -59,6 +78,10 @@ export class Runtime {
   readonly exports: KernelExports;
   private readonly module: WebAssembly.Module;
   private readonly paramBlock: number;
+  /** The Params of the standing block, reused by every op whose parameters fit it. */
+  private readonly standing: Params;
+  /** A block of its own for `zero`, so that clearing memory never overwrites an op's parameters. */
+  private readonly zeroParams: Params;
   private readonly scratchBytes: number;
   private threads = 1;
   /** Work (flops or equivalent) below which an op stays on the calling thread; tests set 0. */
@@ -86,6 +109,8 @@ export class Runtime {
     // keep 256 bytes below the first block: masked kernel reads may reach a little before a row
     this.heap = new WasmHeap(this.memory, this.exports.heapBase() + 256);
     this.paramBlock = this.heap.alloc(PARAM_INTS * 4).ptr;
+    this.standing = new Params(this.paramBlock, this.heap.i32(), this.heap.f32(), null);
+    this.zeroParams = new Params(this.heap.alloc(64).ptr, this.heap.i32(), this.heap.f32(), null);
     this.scratchBytes = this.exports.scratchBytes();
     this.exports.setScratch(this.heap.alloc(this.scratchBytes).ptr, this.scratchBytes);
     this.setThreads(defaultThreads());
@@ -155,13 +180,9 @@ export class Runtime {
 
   /** A parameter block of `n` int32 slots; bigger than the standing block means a temporary one. */
   params(n: number): Params {
-    let temp: { ptr: number; size: number } | null = null;
-    let ptr = this.paramBlock;
-    if (n > PARAM_INTS) {
-      temp = this.heap.alloc(n * 4);
-      ptr = temp.ptr;
-    }
-    return new Params(ptr, this.heap.i32(), this.heap.f32(), temp);
+    if (n <= PARAM_INTS) return this.standing.rebind(this.heap.i32(), this.heap.f32());
+    const temp = this.heap.alloc(n * 4);
+    return new Params(temp.ptr, this.heap.i32(), this.heap.f32(), temp);
   }
 
   /** Runs a job cut into `shares` shares (1: right here) and releases a temporary parameter block. */
@@ -196,6 +217,21 @@ export class Runtime {
       if (e instanceof StrataError) throw e;
       throw new StrataError('wasm', `kernel of '${name}' trapped: ${(e as Error).message} (a bug in Strata)`);
     }
+  }
+
+  /**
+   * Zeroes `words` 4-byte words from byte address `ptr`. A typed array's fill over shared memory
+   * goes element by element (a Uint8Array's at about 3.5 GB/s here, an Int32Array's at 14), so
+   * beyond a few KiB the fill kernel does it (wasm memory.fill, split across threads when large),
+   * with a parameter block of its own (a kernel may clear its output after writing its parameters).
+   */
+  zero(ptr: number, words: number): void {
+    if (words < ZERO_JOB_WORDS) {
+      this.heap.i32().fill(0, ptr >>> 2, (ptr >>> 2) + words);
+      return;
+    }
+    const p = this.zeroParams.rebind(this.heap.i32(), this.heap.f32()).i(0, ptr).i(1, words).i(2, 0);
+    this.run(JOB_FILL, p, this.threadsFor(words * 4), 'fill');
   }
 
   /** Testing: makes worker thread `tid` die when it takes its next job. */

@@ -106,21 +106,23 @@ export function collapse(
   shape: readonly number[],
   strides: readonly (readonly number[])[],
 ): [number[], number[][]] {
+  // plain loops: this runs on every broadcasting op
+  const k = strides.length;
   const sh: number[] = [];
-  const st: number[][] = strides.map(() => []);
+  const st: number[][] = new Array(k);
+  for (let i = 0; i < k; i++) st[i] = [];
   for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const k = sh.length - 1;
-    if (k >= 0 && strides.every((s, i) => st[i][k] === s[d] * shape[d])) {
-      sh[k] *= shape[d];
-      strides.forEach((s, i) => {
-        st[i][k] = s[d];
-      });
+    const n = shape[d];
+    if (n === 1) continue;
+    const last = sh.length - 1;
+    let merge = last >= 0;
+    for (let i = 0; merge && i < k; i++) merge = st[i][last] === strides[i][d] * n;
+    if (merge) {
+      sh[last] *= n;
+      for (let i = 0; i < k; i++) st[i][last] = strides[i][d];
     } else {
-      sh.push(shape[d]);
-      strides.forEach((s, i) => {
-        st[i].push(s[d]);
-      });
+      sh.push(n);
+      for (let i = 0; i < k; i++) st[i].push(strides[i][d]);
     }
   }
   if (sh.length === 0) return [[1], strides.map(() => [0])];
@@ -167,7 +169,13 @@ function broadcastRun(
 ) {
   const n = sizeOf(shape);
   if (n === 0) return;
-  const [sh, st] = collapse(shape, [...ins.map((t) => broadcastStrides(t.shape, shape)), dense(shape)]);
+  // no operand broadcasts (each has the output's size, so its elements in the same order): one
+  // dense row, which is what collapse() would find
+  let same = n > 1;
+  for (let i = 0; same && i < ins.length; i++) same = sizeOf(ins[i].shape) === n;
+  const [sh, st] = same
+    ? [[n], ins.map(() => [1])]
+    : collapse(shape, [...ins.map((t) => broadcastStrides(t.shape, shape)), dense(shape)]);
   // the output must be walked densely: collapse kept it as one of the operands
   const r = sh.length;
   const k = ins.length;
