@@ -7,7 +7,7 @@
 // Parameter block: 0 N, 1 C, 2 F, 3 G, 4..6 S, 7..9 K, 10..12 O, 13..15 stride, 16..18 padBegin,
 // 19..21 dilation, 22 first input, 23 second input, 24 output, 25 split (0: (n, g) units per thread,
 // 1: column panels).
-import { ASH, KC, MC, MR, NR, SCR_A, SCR_B, SCR_USER, SCR_W, SCR_W_BYTES, balanced, macro, packA, storeA } from './gemm';
+import { ASH, KC, MC, MR, NC, NR, SCR_A, SCR_B, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, balanced, macro, packA, packB, storeA } from './gemm';
 
 /** N block of the convolution products: the gathered B block (KC×NCV) stays in L2. */
 const NCV: i32 = 512;
@@ -471,6 +471,10 @@ export function convBackwardData(p: usize, tid: i32, nt: i32): void {
   gOff0 = -pb0; gOff1 = -pb1; gOff2 = -pb2;
   gTap0 = -dl0; gTap1 = -dl1; gTap2 = -dl2;
   gDiv0 = st0; gDiv1 = st1; gDiv2 = st2;
+  if (useScatter(Cg, Fg, KK, P, Q)) {
+    scatterData(dy, w, dx, split, tid, nt, Cg, Fg, KK, P, Q);
+    return;
+  }
   const units = N * G;
   let u0 = 0, u1 = units, j0 = 0, j1 = Q;
   if (split == 0) {
@@ -491,6 +495,269 @@ export function convBackwardData(p: usize, tid: i32, nt: i32): void {
     const dxg = dx + (<usize>((n * C + g * Cg) * Q) << 2);
     if (pre && (u == u0 || n == 0)) prepackA(wg, 0, 0, Cg, Kd, kcb, 1);
     gatherProduct(Cg, Kd, wg, 0, 0, src, dxg, Q, Q, j0, j1, 1, pre);
+  }
+}
+
+// ---- the input gradient as dCol = Wᵀ·dY followed by col2im (scatter-add into dX).
+// dCol[g] (Cg·KK × P) = W[g]ᵀ (Cg·KK × Fg) · dY[n,g] (Fg × P): a plain product over the Fg filters,
+// P output positions wide, where the transposed convolution through the gather packer multiplies
+// every input position (Q of them) by all Fg·KK taps, most of them zeros when the input is larger than
+// the output (no padding, stride > 1) or Cg is small (M = Cg rows padded to the 4-row tile). Each dX
+// element then receives its terms in a fixed order (column block, channel, tap, position), whatever
+// the thread split (units (n, g), or channel ranges), so results do not depend on threads.
+
+/** Budget of one dCol block in SCR_W (after the pre-packed Wᵀ), sized to stay in L2. */
+const DCOL_BYTES: i32 = 256 << 10;
+/** Room left after the dCol block: col2im's last vectors read up to 12 bytes past a row. */
+const COL2IM_SLACK: i32 = 4 << 10;
+
+@inline function roundUp(v: i32, a: i32): i32 {
+  return (v + a - 1) / a * a;
+}
+
+/**
+ * Whether the input gradient takes the scatter form: estimated work (multiply-adds of the padded
+ * tiles, plus about three per dCol element for col2im) below the gather form's, and Wᵀ pre-packed
+ * fits with a dCol block. Depends on the geometry only.
+ */
+function useScatter(Cg: i32, Fg: i32, KK: i32, P: i32, Q: i32): bool {
+  const M = Cg * KK;
+  const Mpad = roundUp(M, MR);
+  if (<u64>(Mpad * Fg) << ASH > <u64>(SCR_W_BYTES - DCOL_BYTES - COL2IM_SLACK)) return false;
+  if (Mpad * NR * 4 > DCOL_BYTES) return false;
+  const gather = <f64>roundUp(Cg, MR) * <f64>Q * <f64>Fg * <f64>KK;
+  const scatter = <f64>Mpad * <f64>roundUp(P, NR) * <f64>Fg + 3.0 * <f64>M * <f64>P;
+  return scatter < gather;
+}
+
+function scatterData(
+  dy: usize, w: usize, dx: usize, split: i32, tid: i32, nt: i32,
+  Cg: i32, Fg: i32, KK: i32, P: i32, Q: i32,
+): void {
+  const M = Cg * KK;
+  // units (n, g) per thread, or all units with a range of channels per thread
+  let u0 = 0, u1 = N * G, c0 = 0, c1 = Cg;
+  if (split == 0) {
+    u0 = share(N * G, tid, nt, 1);
+    u1 = share(N * G, tid + 1, nt, 1);
+  } else {
+    c0 = share(Cg, tid, nt, 1);
+    c1 = share(Cg, tid + 1, nt, 1);
+  }
+  if (u0 >= u1 || c0 >= c1) return;
+  const r0 = c0 * KK;
+  const r1 = c1 * KK;
+  const mt = r1 - r0;
+  const mtPad = roundUp(mt, MR);
+  const MpadAll = roundUp(M, MR);
+  // blocks from the whole geometry (not the thread's rows), so the sums do not depend on threads
+  const kcb = balanced(Fg, KC, 4);
+  const ncMax = max(NR, DCOL_BYTES / (MpadAll * 4) / NR * NR);
+  // whole runs along the last axis per block where they fit (the fast col2im), else NR-aligned
+  const ncLim = min(ncMax, NC) - NR;
+  const ncb = O2 <= ncLim ? balanced(P, ncLim / O2 * O2, O2) : balanced(P, min(ncMax, NC), NR);
+  const mcb = balanced(mtPad, MC, MR);
+  const wp = scratch() + SCR_W;
+  const dcol = wp + (<usize>(mtPad * Fg) << ASH);
+  const bp = scratch() + SCR_B;
+  const plane = <usize>Q << 2;
+  for (let u = u0; u < u1; u++) {
+    const g = u / N;
+    const n = u % N;
+    const wg = w + (<usize>(g * Fg * M) << 2);
+    if (u == u0 || n == 0) {
+      // Wᵀ rows [r0, r1): element (i, f) = w[g·Fg + f, i]
+      for (let pc = 0; pc < Fg; pc += kcb) {
+        const kc = min(kcb, Fg - pc);
+        packA(wp + (<usize>(pc * mtPad) << ASH), wg, 1, M, r0, mtPad, r1, pc, kc);
+      }
+    }
+    const dyg = dy + (<usize>((n * F + g * Fg) * P) << 2);
+    const dxg = dx + (<usize>((n * C + g * Cg) * Q) << 2);
+    memory.fill(dxg + <usize>c0 * plane, 0, <usize>(c1 - c0) * plane);
+    for (let jc = 0; jc < P; jc += ncb) {
+      const nc = min(ncb, P - jc);
+      const ncPad = roundUp(nc, NR);
+      for (let pc = 0; pc < Fg; pc += kcb) {
+        const kc = min(kcb, Fg - pc);
+        packB(bp, dyg, P, 1, pc, kc, jc, ncPad, P);
+        const blk = wp + (<usize>(pc * mtPad) << ASH);
+        for (let ic = 0; ic < mtPad; ic += mcb) {
+          const mc = min(mcb, mtPad - ic);
+          macro(blk + (<usize>(ic * kc) << ASH), bp, mc, ncPad, kc, dcol + (<usize>(ic * ncPad) << 2), ncPad, 1, pc > 0);
+        }
+      }
+      col2im(dcol, ncPad, dxg, r0, r1, jc, nc);
+    }
+  }
+}
+
+/**
+ * dX[ci, o·stride − pb + t·dl] += dCol[r, o − jc] for rows r = (ci, taps) in [r0, r1) and positions
+ * o in [jc, jc+nc) (dcol holds row r0 first, ld floats per row; dxg is channel 0 of the group).
+ */
+function col2im(dcol: usize, ld: i32, dxg: usize, r0: i32, r1: i32, jc: i32, nc: i32): void {
+  if (st2 == 1 && jc % O2 == 0 && nc % O2 == 0) {
+    col2imRuns(dcol, ld, dxg, r0, r1, jc / O2, nc / O2);
+    return;
+  }
+  const Q = S0 * S1 * S2;
+  // the block's positions as runs along the last axis: (b0, b1, o2 start, o2 end, column)
+  const seg = scratch() + SCR_USER;
+  let ns = 0;
+  {
+    let o2 = jc % O2;
+    let t = jc / O2;
+    let o1 = t % O1;
+    let o0 = t / O1;
+    let c = 0;
+    while (c < nc) {
+      const run = min(nc - c, O2 - o2);
+      const e = seg + <usize>ns * 20;
+      store<i32>(e, o0 * st0 - pb0);
+      store<i32>(e, o1 * st1 - pb1, 4);
+      store<i32>(e, o2, 8);
+      store<i32>(e, o2 + run, 12);
+      store<i32>(e, c, 16);
+      ns++;
+      c += run;
+      o2 = 0;
+      if (++o1 == O1) {
+        o1 = 0;
+        o0++;
+      }
+    }
+  }
+  let k2 = r0 % K2;
+  let t = r0 / K2;
+  let k1 = t % K1;
+  t /= K1;
+  let kk0 = t % K0;
+  let ci = t / K0;
+  for (let r = r0; r < r1; r++) {
+    const row = dcol + (<usize>((r - r0) * ld) << 2);
+    const dxc = dxg + (<usize>(ci * Q) << 2);
+    const s0 = kk0 * dl0;
+    const s1 = k1 * dl1;
+    const s2 = k2 * dl2 - pb2;
+    // o2 range whose source index v2 = o2·st2 + s2 lies in [0, S2)
+    const lo = s2 >= 0 ? 0 : (-s2 + st2 - 1) / st2;
+    const hi = S2 - s2 <= 0 ? 0 : (S2 - s2 - 1) / st2 + 1;
+    for (let si = 0; si < ns; si++) {
+      const e = seg + <usize>si * 20;
+      const i0 = load<i32>(e) + s0;
+      const i1 = load<i32>(e, 4) + s1;
+      if (<u32>i0 >= <u32>S0 || <u32>i1 >= <u32>S1) continue;
+      const a = max(load<i32>(e, 8), lo);
+      const b = min(load<i32>(e, 12), hi);
+      if (a >= b) continue;
+      const src = row + (<usize>(load<i32>(e, 16) + a - load<i32>(e, 8)) << 2);
+      const dst = dxc + (<usize>((i0 * S1 + i1) * S2 + a * st2 + s2) << 2);
+      const L = b - a;
+      if (st2 == 1) {
+        let i = 0;
+        for (; i + 4 <= L; i += 4) {
+          const o = <usize>i << 2;
+          v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+        }
+        for (; i < L; i++) {
+          const o = <usize>i << 2;
+          store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+        }
+      } else {
+        const step = <usize>st2 << 2;
+        let d = dst;
+        for (let i = 0; i < L; i++) {
+          store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>i << 2)));
+          d += step;
+        }
+      }
+    }
+    if (++k2 == K2) {
+      k2 = 0;
+      if (++k1 == K1) {
+        k1 = 0;
+        if (++kk0 == K0) {
+          kk0 = 0;
+          ci++;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * col2im for unit stride along the last axis and a block of whole runs of positions [R0, R0+nR)
+ * (run R = o0·O1 + o1): per dCol row, one tap, the same valid o2 range on every run, so each run is a
+ * few unaligned vector read-add-writes between pointer steps. The last partial vector keeps the lanes
+ * past the run (bitselect) when they lie in the same plane, which only this thread writes.
+ */
+function col2imRuns(dcol: usize, ld: i32, dxg: usize, r0: i32, r1: i32, R0: i32, nR: i32): void {
+  // the geometry in locals: the loops below run once per run and tap
+  const lS0 = S0, lS1 = S1, lS2 = S2, lst0 = st0, lst1 = st1, lO1 = O1;
+  const Q = lS0 * lS1 * lS2;
+  const masks = scratch() + SCR_USER;
+  for (let m = 0; m < 4; m++) v128.store(masks + (<usize>m << 4), i32x4.lt_s(LANES, i32x4.splat(m)));
+  const runStep = <usize>O2 << 2;
+  let k2 = r0 % K2;
+  let t = r0 / K2;
+  let k1 = t % K1;
+  t /= K1;
+  let kk0 = t % K0;
+  let ci = t / K0;
+  for (let r = r0; r < r1; r++) {
+    const s2 = k2 * dl2 - pb2;
+    // o2 range whose target o2 + s2 lies in [0, S2)
+    const lo = max(0, -s2);
+    const hi = min(O2, S2 - s2);
+    if (lo < hi) {
+      const L = hi - lo;
+      const n4 = <usize>(L & ~3) << 2;
+      const rem = L & 3;
+      const m = v128.load(masks + (<usize>rem << 4));
+      const dxc = dxg + (<usize>(ci * Q) << 2);
+      const s0 = kk0 * dl0 - pb0;
+      const s1 = k1 * dl1 - pb1;
+      let src = dcol + (<usize>((r - r0) * ld + lo) << 2);
+      let o1 = R0 % O1;
+      let o0 = R0 / O1;
+      for (let R = 0; R < nR; R++) {
+        const i0 = o0 * lst0 + s0;
+        const i1 = o1 * lst1 + s1;
+        if (<u32>i0 < <u32>lS0 && <u32>i1 < <u32>lS1) {
+          const off = (i0 * lS1 + i1) * lS2 + lo + s2;
+          const d = dxc + (<usize>off << 2);
+          let o: usize = 0;
+          for (; o < n4; o += 16) v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(src + o)));
+          if (rem != 0) {
+            if (off + (L & ~3) + 4 <= Q) {
+              const old = v128.load(d + o);
+              v128.store(d + o, v128.bitselect(f32x4.add(old, v128.load(src + o)), old, m));
+            } else {
+              for (let i = 0; i < rem; i++) {
+                const e = o + (<usize>i << 2);
+                store<f32>(d + e, load<f32>(d + e) + load<f32>(src + e));
+              }
+            }
+          }
+        }
+        src += runStep;
+        if (++o1 == lO1) {
+          o1 = 0;
+          o0++;
+        }
+      }
+    }
+    if (++k2 == K2) {
+      k2 = 0;
+      if (++k1 == K1) {
+        k1 = 0;
+        if (++kk0 == K0) {
+          kk0 = 0;
+          ci++;
+        }
+      }
+    }
   }
 }
 
