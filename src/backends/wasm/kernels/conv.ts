@@ -11,7 +11,7 @@ import { ASH, KC, MC, MR, NC, NR, SCR_A, SCR_B, SCR_TILE, SCR_USER, SCR_W, SCR_W
 
 /** N block of the convolution products: the gathered B block (KC×NCV) stays in L2. */
 const NCV: i32 = 512;
-import { pi, scratch, share } from './common';
+import { madd, pi, scratch, share } from './common';
 
 // ---- geometry of the current call (per instance, so per thread)
 let N: i32 = 0, C: i32 = 0, F: i32 = 0, G: i32 = 0;
@@ -900,6 +900,10 @@ export function convBackwardFilter(p: usize, tid: i32, nt: i32): void {
   const Nd = Cg * KK;
   const P = O0 * O1 * O2;
   const Sp = S0 * S1 * S2;
+  if (useFilterDirect(Cg, Fg, Nd)) {
+    filterDirect(x, dy, dw, split, tid, nt, Cg, Fg, Nd, P);
+    return;
+  }
   let g0 = 0, g1 = G, j0 = 0, j1 = Nd;
   if (split == 0) {
     g0 = share(G, tid, nt, 1);
@@ -940,4 +944,310 @@ export function convBackwardFilter(p: usize, tid: i32, nt: i32): void {
         for (let j = j0; j < j1; j++) store<f32>(dwg + (<usize>(f * Nd + j) << 2), 0);
     }
   }
+}
+
+
+// ---- the filter gradient transposed, its image operand read in place: dW[g]ᵀ (Cg·KK × Fg) =
+// Σ_n col(X[n,g]) (Cg·KK × P) · dY[n,g]ᵀ (P × Fg). Each image is copied once into a zero-padded
+// buffer; then row (ci, taps) of col(X) along one run of output positions (o0, o1, all o2) is a
+// contiguous stretch of that buffer (unit stride along the last axis), so the microkernel loads its
+// four A values per step straight from four such stretches: no packing of the large operand, and
+// no bounds tests. dYᵀ is the small packed B (Fg columns). The product accumulates over images in
+// a per-thread buffer (SCR_W), transposed into dW at the end. Every dW element sums its terms in the
+// same order (image, position block, position) whatever the split (groups per thread, or ranges of
+// rows Cg·KK), so results do not depend on threads.
+
+/** Padded image dims of the direct filter gradient: the extent the taps read, at least the image. */
+let xD0: i32 = 1, xD1: i32 = 1, xD2: i32 = 1;
+
+function setPaddedDims(): void {
+  xD0 = max((O0 - 1) * st0 + (K0 - 1) * dl0 + 1, pb0 + S0);
+  xD1 = max((O1 - 1) * st1 + (K1 - 1) * dl1 + 1, pb1 + S1);
+  xD2 = max((O2 - 1) * st2 + (K2 - 1) * dl2 + 1, pb2 + S2);
+}
+
+/** Room of the piece table (8 bytes per run piece) in SCR_USER. */
+const MAX_PIECES: i32 = 4096;
+
+/** Whether the direct filter gradient applies: unit stride along the last axis and the buffers fit. */
+function useFilterDirect(Cg: i32, Fg: i32, Nd: i32): bool {
+  if (st2 != 1) return false;
+  setPaddedDims();
+  const FgPad = roundUp(Fg, NR);
+  // padded image in SCR_B, packed dYᵀ (KC × FgPad) in SCR_A, accumulator in SCR_W
+  if (<u64>Cg * <u64>xD0 * <u64>xD1 * <u64>xD2 * 4 > <u64>(KC * NC * 4)) return false;
+  if (FgPad * 4 > MC << ASH) return false;
+  if (<u64>roundUp(Nd, MR) * <u64>FgPad * 4 > <u64>SCR_W_BYTES) return false;
+  // pieces: every run of positions, plus one split per K block
+  const P = O0 * O1 * O2;
+  return O0 * O1 + P / KC + 2 <= MAX_PIECES;
+}
+
+function filterDirect(
+  x: usize, dy: usize, dw: usize, split: i32, tid: i32, nt: i32,
+  Cg: i32, Fg: i32, Nd: i32, P: i32,
+): void {
+  let g0 = 0, g1 = G, j0 = 0, j1 = Nd;
+  if (split == 0) {
+    g0 = share(G, tid, nt, 1);
+    g1 = share(G, tid + 1, nt, 1);
+  } else {
+    j0 = share(Nd, tid, nt, MR);
+    j1 = share(Nd, tid + 1, nt, MR);
+  }
+  if (g0 >= g1 || j0 >= j1) return;
+  setPaddedDims();
+  const bp = scratch() + SCR_A;
+  const xp = scratch() + SCR_B;
+  const ct = scratch() + SCR_W;
+  const tab = scratch() + SCR_USER;
+  const FgPad = roundUp(Fg, NR);
+  const KK = K0 * K1 * K2;
+  const Sp = S0 * S1 * S2;
+  const planeD = xD0 * xD1 * xD2;
+  const kcb = balanced(P, KC, 4);
+  // the pieces of every K block: (offset in the padded plane of position (o0, o1, o2s), length)
+  const nblk = (P + kcb - 1) / kcb;
+  const blkStart = tab + (<usize>MAX_PIECES << 3) - (<usize>(nblk + 1) << 2);
+  {
+    let np = 0;
+    for (let b = 0; b < nblk; b++) {
+      store<i32>(blkStart + (<usize>b << 2), np);
+      const pc = b * kcb;
+      const kc = min(kcb, P - pc);
+      let o2 = pc % O2;
+      let t = pc / O2;
+      let o1 = t % O1;
+      let o0 = t / O1;
+      let k = 0;
+      while (k < kc) {
+        const run = min(kc - k, O2 - o2);
+        const e = tab + (<usize>np << 3);
+        store<i32>(e, (o0 * st0 * xD1 + o1 * st1) * xD2 + o2);
+        store<i32>(e, run, 4);
+        np++;
+        k += run;
+        o2 += run;
+        if (o2 == O2) {
+          o2 = 0;
+          if (++o1 == O1) {
+            o1 = 0;
+            o0++;
+          }
+        }
+      }
+    }
+    store<i32>(blkStart + (<usize>nblk << 2), np);
+  }
+  const xpBytes = <usize>(Cg * planeD) << 2;
+  for (let g = g0; g < g1; g++) {
+    memory.fill(xp, 0, xpBytes);
+    let first = true;
+    for (let n = 0; n < N; n++) {
+      // the image, inside its zero border
+      const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
+      for (let ci = 0; ci < Cg; ci++)
+        for (let i0 = 0; i0 < S0; i0++)
+          for (let i1 = 0; i1 < S1; i1++)
+            memory.copy(
+              xp + (<usize>(ci * planeD + ((i0 + pb0) * xD1 + i1 + pb1) * xD2 + pb2) << 2),
+              src + (<usize>(((ci * S0 + i0) * S1 + i1) * S2) << 2),
+              <usize>S2 << 2,
+            );
+      const dyg = dy + (<usize>((n * F + g * Fg) * P) << 2);
+      for (let b = 0; b < nblk; b++) {
+        const pc = b * kcb;
+        const kc = min(kcb, P - pc);
+        packDyT(bp, dyg, P, Fg, FgPad, pc, kc);
+        const pt = tab + (<usize>load<i32>(blkStart + (<usize>b << 2)) << 3);
+        const np = load<i32>(blkStart + (<usize>(b + 1) << 2)) - load<i32>(blkStart + (<usize>b << 2));
+        for (let jr = 0; jr < FgPad; jr += NR) {
+          const pbj = bp + (<usize>(jr * kc) << 2);
+          for (let i = j0; i < j1; i += MR) {
+            // the four rows' stretches: row (ci, t0, t1, t2) starts at its tap's padded offset
+            const a0 = rowBase(xp, i, Nd, KK, planeD);
+            const a1 = rowBase(xp, i + 1, Nd, KK, planeD);
+            const a2 = rowBase(xp, i + 2, Nd, KK, planeD);
+            const a3 = rowBase(xp, i + 3, Nd, KK, planeD);
+            microX(np, pt, a0, a1, a2, a3, pbj, ct + (<usize>((i - j0) * FgPad + jr) << 2), <usize>FgPad << 2, !first);
+          }
+        }
+        first = false;
+      }
+    }
+    const dwg = dw + (<usize>(g * Fg * Nd) << 2);
+    for (let f = 0; f < Fg; f++)
+      for (let j = j0; j < j1; j++)
+        store<f32>(dwg + (<usize>(f * Nd + j) << 2), first ? 0 : load<f32>(ct + (<usize>((j - j0) * FgPad + f) << 2)));
+  }
+}
+
+/** Address in the padded image of row `i` of col(X) at position 0 (rows past Nd: any valid address). */
+@inline function rowBase(xp: usize, i: i32, Nd: i32, KK: i32, planeD: i32): usize {
+  if (i >= Nd) return xp;
+  const ci = i / KK;
+  const tap = i % KK;
+  const t2 = tap % K2;
+  const t = tap / K2;
+  return xp + (<usize>(ci * planeD + ((t / K1) * dl0 * xD1 + (t % K1) * dl1) * xD2 + t2 * dl2) << 2);
+}
+
+/**
+ * Packs dY[f, k0..k0+kc)ᵀ into NR-column B panels (filters at or past Fg are zero): rows of dY are
+ * contiguous in k, so 4×4 transposes.
+ */
+function packDyT(dst: usize, dyg: usize, P: i32, Fg: i32, FgPad: i32, k0: i32, kc: i32): void {
+  const zero = f32x4.splat(0);
+  const rowb = <usize>P << 2;
+  for (let jr = 0; jr < FgPad; jr += NR) {
+    const panel = dst + (<usize>(jr * kc) << 2);
+    const base = dyg + (<usize>(jr * P + k0) << 2);
+    const nf = min(NR, Fg - jr);
+    let k = 0;
+    for (; k + 4 <= kc; k += 4) {
+      const o = <usize>k << 2;
+      const p = base + o;
+      const r0 = nf > 0 ? v128.load(p) : zero;
+      const r1 = nf > 1 ? v128.load(p + rowb) : zero;
+      const r2 = nf > 2 ? v128.load(p + 2 * rowb) : zero;
+      const r3 = nf > 3 ? v128.load(p + 3 * rowb) : zero;
+      const r4 = nf > 4 ? v128.load(p + 4 * rowb) : zero;
+      const r5 = nf > 5 ? v128.load(p + 5 * rowb) : zero;
+      const r6 = nf > 6 ? v128.load(p + 6 * rowb) : zero;
+      const r7 = nf > 7 ? v128.load(p + 7 * rowb) : zero;
+      const q = panel + (o << 3);
+      tr4(q, r0, r1, r2, r3);
+      tr4(q + 16, r4, r5, r6, r7);
+    }
+    for (; k < kc; k++) {
+      const q = panel + (<usize>k << 5);
+      for (let c = 0; c < NR; c++)
+        store<f32>(q + (<usize>c << 2), c < nf ? load<f32>(base + <usize>c * rowb + (<usize>k << 2)) : 0);
+    }
+  }
+}
+
+/**
+ * The 4×8 microkernel of the direct filter gradient: C (=|+=) Σ over the `np` pieces at `pt`
+ * (padded offset, length) of A·B, lane r of A read at a_r + 4·(offset + step). Unrolled four times
+ * with exits between the steps, as the GEMM's microkernel (see gemm.ts).
+ */
+function microX(np: i32, pt: usize, a0: usize, a1: usize, a2: usize, a3: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let a = f32x4.splat(0);
+  const ptEnd = pt + (<usize>np << 3);
+  while (pt < ptEnd) {
+    const off = <usize>load<i32>(pt) << 2;
+    const end = pb + (<usize>load<i32>(pt, 4) << 5);
+    let p0 = a0 + off;
+    let p1 = a1 + off;
+    let p2 = a2 + off;
+    let p3 = a3 + off;
+    pt += 8;
+    while (pb < end) {
+      b0 = v128.load(pb, 0);
+      b1 = v128.load(pb, 16);
+      a = v128.load32_splat(p0, 0);
+      c00 = madd(a, b0, c00);
+      c01 = madd(a, b1, c01);
+      a = v128.load32_splat(p1, 0);
+      c10 = madd(a, b0, c10);
+      c11 = madd(a, b1, c11);
+      a = v128.load32_splat(p2, 0);
+      c20 = madd(a, b0, c20);
+      c21 = madd(a, b1, c21);
+      a = v128.load32_splat(p3, 0);
+      c30 = madd(a, b0, c30);
+      c31 = madd(a, b1, c31);
+      if (pb + 32 >= end) {
+        pb += 32;
+        break;
+      }
+      b0 = v128.load(pb, 32);
+      b1 = v128.load(pb, 48);
+      a = v128.load32_splat(p0, 4);
+      c00 = madd(a, b0, c00);
+      c01 = madd(a, b1, c01);
+      a = v128.load32_splat(p1, 4);
+      c10 = madd(a, b0, c10);
+      c11 = madd(a, b1, c11);
+      a = v128.load32_splat(p2, 4);
+      c20 = madd(a, b0, c20);
+      c21 = madd(a, b1, c21);
+      a = v128.load32_splat(p3, 4);
+      c30 = madd(a, b0, c30);
+      c31 = madd(a, b1, c31);
+      if (pb + 64 >= end) {
+        pb += 64;
+        break;
+      }
+      b0 = v128.load(pb, 64);
+      b1 = v128.load(pb, 80);
+      a = v128.load32_splat(p0, 8);
+      c00 = madd(a, b0, c00);
+      c01 = madd(a, b1, c01);
+      a = v128.load32_splat(p1, 8);
+      c10 = madd(a, b0, c10);
+      c11 = madd(a, b1, c11);
+      a = v128.load32_splat(p2, 8);
+      c20 = madd(a, b0, c20);
+      c21 = madd(a, b1, c21);
+      a = v128.load32_splat(p3, 8);
+      c30 = madd(a, b0, c30);
+      c31 = madd(a, b1, c31);
+      if (pb + 96 >= end) {
+        pb += 96;
+        break;
+      }
+      b0 = v128.load(pb, 96);
+      b1 = v128.load(pb, 112);
+      a = v128.load32_splat(p0, 12);
+      c00 = madd(a, b0, c00);
+      c01 = madd(a, b1, c01);
+      a = v128.load32_splat(p1, 12);
+      c10 = madd(a, b0, c10);
+      c11 = madd(a, b1, c11);
+      a = v128.load32_splat(p2, 12);
+      c20 = madd(a, b0, c20);
+      c21 = madd(a, b1, c21);
+      a = v128.load32_splat(p3, 12);
+      c30 = madd(a, b0, c30);
+      c31 = madd(a, b1, c31);
+      p0 += 16;
+      p1 += 16;
+      p2 += 16;
+      p3 += 16;
+      pb += 128;
+    }
+  }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  if (acc) {
+    c00 = f32x4.add(v128.load(c), c00);
+    c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c1), c10);
+    c11 = f32x4.add(v128.load(c1, 16), c11);
+    c20 = f32x4.add(v128.load(c2), c20);
+    c21 = f32x4.add(v128.load(c2, 16), c21);
+    c30 = f32x4.add(v128.load(c3), c30);
+    c31 = f32x4.add(v128.load(c3, 16), c31);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
 }
