@@ -427,6 +427,10 @@ export function convForward(p: usize, tid: i32, nt: i32): void {
   gOff0 = pb0; gOff1 = pb1; gOff2 = pb2;
   gTap0 = dl0; gTap1 = dl1; gTap2 = dl2;
   gDiv0 = 1; gDiv1 = 1; gDiv2 = 1;
+  if (useForwardDirect(Cg, Fg, Kd)) {
+    forwardDirect(x, w, y, split, tid, nt, Cg, Fg, Kd, P, Sp);
+    return;
+  }
   const units = N * G;
   let u0 = 0, u1 = units, j0 = 0, j1 = P;
   if (split == 0) {
@@ -1250,4 +1254,246 @@ function microX(np: i32, pt: usize, a0: usize, a1: usize, a2: usize, a3: usize, 
   v128.store(c2, c21, 16);
   v128.store(c3, c30);
   v128.store(c3, c31, 16);
+}
+
+// ---- the forward product transposed, its image operand read in place: Y[n,g]ᵀ (P × Fg) =
+// col(X[n,g])ᵀ (P × Cg·KK) · W[g]ᵀ (Cg·KK × Fg). The image is copied into a zero-padded buffer;
+// four consecutive positions of a run (fixed o0, o1; unit stride along the last axis) under one tap
+// are then four consecutive buffer elements, so the microkernel's A values come from one address per
+// step: the buffer offset of the step's tap (a table) plus the tile's position. No packing of the
+// image, no bounds tests, and tiles that follow the output rows (a 10-wide row wastes 2 of 12
+// lanes where 8-position panels spanning rows waste none, but need the gather packer). Wᵀ is the
+// packed B operand (Fg columns, packed once per group). The 4×8 tile (four positions × eight
+// filters) is stored transposed into Y. Each output sums its taps in the same order whatever the
+// split (units (n, g) per thread, or runs of positions), so results do not depend on threads.
+
+/** Largest Cg·KK of the direct forward: its tap table (4 bytes a tap) lives in SCR_USER. */
+const MAX_TAPS: i32 = 15 << 10;
+
+/** Whether the direct forward applies: unit stride along the last axis and the buffers fit. */
+function useForwardDirect(Cg: i32, Fg: i32, Kd: i32): bool {
+  if (st2 != 1 || Kd > MAX_TAPS) return false;
+  setPaddedDims();
+  if (<u64>Cg * <u64>xD0 * <u64>xD1 * <u64>xD2 * 4 + 64 > <u64>(KC * NC * 4)) return false;
+  return <u64>Kd * <u64>roundUp(Fg, NR) * 4 <= <u64>SCR_W_BYTES;
+}
+
+function forwardDirect(
+  x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32,
+  Cg: i32, Fg: i32, Kd: i32, P: i32, Sp: i32,
+): void {
+  const runs = O0 * O1;
+  let u0 = 0, u1 = N * G, R0 = 0, R1 = runs;
+  if (split == 0) {
+    u0 = share(N * G, tid, nt, 1);
+    u1 = share(N * G, tid + 1, nt, 1);
+  } else {
+    R0 = share(runs, tid, nt, 1);
+    R1 = share(runs, tid + 1, nt, 1);
+  }
+  if (u0 >= u1 || R0 >= R1) return;
+  setPaddedDims();
+  const xp = scratch() + SCR_B;
+  const wp = scratch() + SCR_W;
+  const tt = scratch() + SCR_USER;
+  const tile = scratch() + SCR_TILE;
+  const FgPad = roundUp(Fg, NR);
+  const KK = K0 * K1 * K2;
+  const planeD = xD0 * xD1 * xD2;
+  const kcb = balanced(Kd, KC, 4);
+  // tap table: byte offset of tap k = (ci, t0, t1, t2) in the padded image
+  {
+    let k2 = 0, k1 = 0, kk0 = 0, ci = 0;
+    for (let k = 0; k < Kd; k++) {
+      store<i32>(tt + (<usize>k << 2), (ci * planeD + (kk0 * dl0 * xD1 + k1 * dl1) * xD2 + k2 * dl2) << 2);
+      if (++k2 == K2) {
+        k2 = 0;
+        if (++k1 == K1) {
+          k1 = 0;
+          if (++kk0 == K0) {
+            kk0 = 0;
+            ci++;
+          }
+        }
+      }
+    }
+  }
+  memory.fill(xp, 0, <usize>(Cg * planeD) << 2);
+  const ldc = <usize>P << 2;
+  for (let u = u0; u < u1; u++) {
+    // group-major, so that one group's packed weights serve all its images
+    const g = u / N;
+    const n = u % N;
+    if (u == u0 || n == 0) {
+      // Wᵀ, every K block: element (k, f) = w[g·Fg + f, k]
+      const wg = w + (<usize>(g * Fg * Kd) << 2);
+      for (let pc = 0; pc < Kd; pc += kcb) packB(wp + (<usize>(pc * FgPad) << 2), wg, 1, Kd, pc, min(kcb, Kd - pc), 0, FgPad, Fg);
+    }
+    copyPadded(xp, x + (<usize>((n * C + g * Cg) * Sp) << 2), Cg, planeD);
+    const yg = y + (<usize>((n * F + g * Fg) * P) << 2);
+    for (let pc = 0; pc < Kd; pc += kcb) {
+      const kc = min(kcb, Kd - pc);
+      const acc = pc > 0;
+      const tk = tt + (<usize>pc << 2);
+      for (let jr = 0; jr < FgPad; jr += NR) {
+        const pb = wp + (<usize>(pc * FgPad + jr * kc) << 2);
+        const nf = min(NR, Fg - jr);
+        let o1 = R0 % O1;
+        let o0 = R0 / O1;
+        for (let R = R0; R < R1; R++) {
+          const xr = xp + (<usize>((o0 * st0 * xD1 + o1 * st1) * xD2) << 2);
+          const yr = yg + (<usize>(jr * P + R * O2) << 2);
+          for (let o2 = 0; o2 < O2; o2 += MR) {
+            const np = min(MR, O2 - o2);
+            const a = xr + (<usize>o2 << 2);
+            if (np == MR && nf == NR) microF(kc, tk, a, pb, yr + (<usize>o2 << 2), ldc, acc);
+            else {
+              microF(kc, tk, a, pb, tile, 16, false);
+              for (let f = 0; f < nf; f++)
+                for (let l = 0; l < np; l++) {
+                  const d = yr + (<usize>(f * P + o2 + l) << 2);
+                  const v = load<f32>(tile + (<usize>(f * MR + l) << 2));
+                  store<f32>(d, acc ? load<f32>(d) + v : v);
+                }
+            }
+          }
+          if (++o1 == O1) {
+            o1 = 0;
+            o0++;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Copies Cg channels of an image (S0×S1×S2 each) into the zero-bordered padded buffer. */
+function copyPadded(xp: usize, src: usize, Cg: i32, planeD: i32): void {
+  const n4 = <usize>(S2 & ~3) << 2;
+  const rowBytes = <usize>S2 << 2;
+  let s = src;
+  for (let ci = 0; ci < Cg; ci++)
+    for (let i0 = 0; i0 < S0; i0++)
+      for (let i1 = 0; i1 < S1; i1++) {
+        const d = xp + (<usize>(ci * planeD + ((i0 + pb0) * xD1 + i1 + pb1) * xD2 + pb2) << 2);
+        let o: usize = 0;
+        for (; o < n4; o += 16) v128.store(d + o, v128.load(s + o));
+        for (; o < rowBytes; o += 4) store<f32>(d + o, load<f32>(s + o));
+        s += rowBytes;
+      }
+}
+
+/**
+ * The 4×8 microkernel of the direct forward: C (4 positions × 8 filters, stored transposed: filter
+ * rows `ldc` bytes apart) (=|+=) Σ_k A·B, where position r of step k is read at a + tt[k] + 4·r.
+ * Unrolled four times with exits between the steps, as the GEMM's microkernel (see gemm.ts).
+ */
+function microF(kc: i32, tt: usize, a0: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let a = f32x4.splat(0);
+  const end = pb + (<usize>kc << 5);
+  while (pb < end) {
+    let q = a0 + <usize>load<i32>(tt);
+    b0 = v128.load(pb, 0);
+    b1 = v128.load(pb, 16);
+    a = v128.load32_splat(q, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(q, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(q, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(q, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 32 >= end) break;
+    q = a0 + <usize>load<i32>(tt, 4);
+    b0 = v128.load(pb, 32);
+    b1 = v128.load(pb, 48);
+    a = v128.load32_splat(q, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(q, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(q, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(q, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 64 >= end) break;
+    q = a0 + <usize>load<i32>(tt, 8);
+    b0 = v128.load(pb, 64);
+    b1 = v128.load(pb, 80);
+    a = v128.load32_splat(q, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(q, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(q, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(q, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 96 >= end) break;
+    q = a0 + <usize>load<i32>(tt, 12);
+    b0 = v128.load(pb, 96);
+    b1 = v128.load(pb, 112);
+    a = v128.load32_splat(q, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(q, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(q, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(q, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    tt += 16;
+    pb += 128;
+  }
+  // transpose the two 4×4 halves: filter rows of four positions
+  const f0 = trLane(c00, c10, c20, c30, 0);
+  const f1 = trLane(c00, c10, c20, c30, 1);
+  const f2 = trLane(c00, c10, c20, c30, 2);
+  const f3 = trLane(c00, c10, c20, c30, 3);
+  const f4 = trLane(c01, c11, c21, c31, 0);
+  const f5 = trLane(c01, c11, c21, c31, 1);
+  const f6 = trLane(c01, c11, c21, c31, 2);
+  const f7 = trLane(c01, c11, c21, c31, 3);
+  storeRow(c, f0, acc);
+  storeRow(c + ldc, f1, acc);
+  storeRow(c + 2 * ldc, f2, acc);
+  storeRow(c + 3 * ldc, f3, acc);
+  storeRow(c + 4 * ldc, f4, acc);
+  storeRow(c + 5 * ldc, f5, acc);
+  storeRow(c + 6 * ldc, f6, acc);
+  storeRow(c + 7 * ldc, f7, acc);
+}
+
+/** Lane `l` of each of four vectors, as one vector (a column of the 4×4 block they form). */
+@inline function trLane(r0: v128, r1: v128, r2: v128, r3: v128, l: i32): v128 {
+  const lo = l < 2 ? v128.shuffle<i32>(r0, r1, 0, 4, 1, 5) : v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const hi = l < 2 ? v128.shuffle<i32>(r2, r3, 0, 4, 1, 5) : v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  return (l & 1) == 0 ? v128.shuffle<i32>(lo, hi, 0, 1, 4, 5) : v128.shuffle<i32>(lo, hi, 2, 3, 6, 7);
+}
+
+@inline function storeRow(c: usize, v: v128, acc: bool): void {
+  v128.store(c, acc ? f32x4.add(v128.load(c), v) : v);
 }
