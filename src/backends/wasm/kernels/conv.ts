@@ -475,7 +475,15 @@ export function convBackwardData(p: usize, tid: i32, nt: i32): void {
   gOff0 = -pb0; gOff1 = -pb1; gOff2 = -pb2;
   gTap0 = -dl0; gTap1 = -dl1; gTap2 = -dl2;
   gDiv0 = st0; gDiv1 = st1; gDiv2 = st2;
-  if (useScatter(Cg, Fg, KK, P, Q)) {
+  // the cheapest of the three forms by estimated work (geometry only: never thread-dependent)
+  const sc = scatterCost(Cg, Fg, KK, P);
+  const dc = dataDirectCost(Cg, Fg, KK);
+  const gc = <f64>roundUp(Cg, MR) * <f64>Q * <f64>Fg * <f64>KK;
+  if (dc <= sc && dc <= gc) {
+    dataDirect(dy, w, dx, split, tid, nt, Cg, Fg, KK, P, Q);
+    return;
+  }
+  if (sc < gc) {
     scatterData(dy, w, dx, split, tid, nt, Cg, Fg, KK, P, Q);
     return;
   }
@@ -520,18 +528,16 @@ const COL2IM_SLACK: i32 = 4 << 10;
 }
 
 /**
- * Whether the input gradient takes the scatter form: estimated work (multiply-adds of the padded
- * tiles, plus about three per dCol element for col2im) below the gather form's, and Wᵀ pre-packed
- * fits with a dCol block. Depends on the geometry only.
+ * Estimated work of the scatter form: multiply-adds of the padded tiles, plus col2im at about a
+ * dozen multiply-adds' time per dCol element (measured on LeNet's conv2); +∞ where Wᵀ pre-packed and
+ * a dCol block do not fit.
  */
-function useScatter(Cg: i32, Fg: i32, KK: i32, P: i32, Q: i32): bool {
+function scatterCost(Cg: i32, Fg: i32, KK: i32, P: i32): f64 {
   const M = Cg * KK;
   const Mpad = roundUp(M, MR);
-  if (<u64>(Mpad * Fg) << ASH > <u64>(SCR_W_BYTES - DCOL_BYTES - COL2IM_SLACK)) return false;
-  if (Mpad * NR * 4 > DCOL_BYTES) return false;
-  const gather = <f64>roundUp(Cg, MR) * <f64>Q * <f64>Fg * <f64>KK;
-  const scatter = <f64>Mpad * <f64>roundUp(P, NR) * <f64>Fg + 3.0 * <f64>M * <f64>P;
-  return scatter < gather;
+  if (<u64>(Mpad * Fg) << ASH > <u64>(SCR_W_BYTES - DCOL_BYTES - COL2IM_SLACK)) return Infinity;
+  if (Mpad * NR * 4 > DCOL_BYTES) return Infinity;
+  return <f64>Mpad * <f64>roundUp(P, NR) * <f64>Fg + 12.0 * <f64>M * <f64>P;
 }
 
 function scatterData(
@@ -1049,15 +1055,7 @@ function filterDirect(
     let first = true;
     for (let n = 0; n < N; n++) {
       // the image, inside its zero border
-      const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
-      for (let ci = 0; ci < Cg; ci++)
-        for (let i0 = 0; i0 < S0; i0++)
-          for (let i1 = 0; i1 < S1; i1++)
-            memory.copy(
-              xp + (<usize>(ci * planeD + ((i0 + pb0) * xD1 + i1 + pb1) * xD2 + pb2) << 2),
-              src + (<usize>(((ci * S0 + i0) * S1 + i1) * S2) << 2),
-              <usize>S2 << 2,
-            );
+      copyPadded(xp, x + (<usize>((n * C + g * Cg) * Sp) << 2), Cg, S0, S1, S2, pb0, pb1, pb2);
       const dyg = dy + (<usize>((n * F + g * Fg) * P) << 2);
       for (let b = 0; b < nblk; b++) {
         const pc = b * kcb;
@@ -1296,9 +1294,7 @@ function forwardDirect(
   const xp = scratch() + SCR_B;
   const wp = scratch() + SCR_W;
   const tt = scratch() + SCR_USER;
-  const tile = scratch() + SCR_TILE;
   const FgPad = roundUp(Fg, NR);
-  const KK = K0 * K1 * K2;
   const planeD = xD0 * xD1 * xD2;
   const kcb = balanced(Kd, KC, 4);
   // tap table: byte offset of tap k = (ci, t0, t1, t2) in the padded image
@@ -1319,7 +1315,6 @@ function forwardDirect(
     }
   }
   memory.fill(xp, 0, <usize>(Cg * planeD) << 2);
-  const ldc = <usize>P << 2;
   for (let u = u0; u < u1; u++) {
     // group-major, so that one group's packed weights serve all its images
     const g = u / N;
@@ -1329,53 +1324,70 @@ function forwardDirect(
       const wg = w + (<usize>(g * Fg * Kd) << 2);
       for (let pc = 0; pc < Kd; pc += kcb) packB(wp + (<usize>(pc * FgPad) << 2), wg, 1, Kd, pc, min(kcb, Kd - pc), 0, FgPad, Fg);
     }
-    copyPadded(xp, x + (<usize>((n * C + g * Cg) * Sp) << 2), Cg, planeD);
-    const yg = y + (<usize>((n * F + g * Fg) * P) << 2);
-    for (let pc = 0; pc < Kd; pc += kcb) {
-      const kc = min(kcb, Kd - pc);
-      const acc = pc > 0;
-      const tk = tt + (<usize>pc << 2);
-      for (let jr = 0; jr < FgPad; jr += NR) {
-        const pb = wp + (<usize>(pc * FgPad + jr * kc) << 2);
-        const nf = min(NR, Fg - jr);
-        let o1 = R0 % O1;
-        let o0 = R0 / O1;
-        for (let R = R0; R < R1; R++) {
-          const xr = xp + (<usize>((o0 * st0 * xD1 + o1 * st1) * xD2) << 2);
-          const yr = yg + (<usize>(jr * P + R * O2) << 2);
-          for (let o2 = 0; o2 < O2; o2 += MR) {
-            const np = min(MR, O2 - o2);
-            const a = xr + (<usize>o2 << 2);
-            if (np == MR && nf == NR) microF(kc, tk, a, pb, yr + (<usize>o2 << 2), ldc, acc);
-            else {
-              microF(kc, tk, a, pb, tile, 16, false);
-              for (let f = 0; f < nf; f++)
-                for (let l = 0; l < np; l++) {
-                  const d = yr + (<usize>(f * P + o2 + l) << 2);
-                  const v = load<f32>(tile + (<usize>(f * MR + l) << 2));
-                  store<f32>(d, acc ? load<f32>(d) + v : v);
-                }
-            }
+    copyPadded(xp, x + (<usize>((n * C + g * Cg) * Sp) << 2), Cg, S0, S1, S2, pb0, pb1, pb2);
+    directTiles(xp, wp, tt, y + (<usize>((n * F + g * Fg) * P) << 2), Fg, FgPad, Kd, kcb, P, R0, R1, O1, O2, st0, st1);
+  }
+}
+
+/**
+ * The tiles of one unit of the direct products: outputs (nf channels × runs [R0, R1) of U2
+ * positions, run R = (u0, u1) of U0×U1 reading the padded buffer from (u0·m0·D1 + u1·m1)·D2), K blocks
+ * of the tap table `tt` and of the packed B at `wp` (every block, NR-column panels).
+ */
+function directTiles(
+  xp: usize, wp: usize, tt: usize, yg: usize, nf: i32, nfPad: i32, Kd: i32, kcb: i32, P: i32,
+  R0: i32, R1: i32, U1: i32, U2: i32, m0: i32, m1: i32,
+): void {
+  const tile = scratch() + SCR_TILE;
+  const ldc = <usize>P << 2;
+  for (let pc = 0; pc < Kd; pc += kcb) {
+    const kc = min(kcb, Kd - pc);
+    const acc = pc > 0;
+    const tk = tt + (<usize>pc << 2);
+    for (let jr = 0; jr < nfPad; jr += NR) {
+      const pb = wp + (<usize>(pc * nfPad + jr * kc) << 2);
+      const nc = min(NR, nf - jr);
+      let u1 = R0 % U1;
+      let u0 = R0 / U1;
+      for (let R = R0; R < R1; R++) {
+        const xr = xp + (<usize>((u0 * m0 * xD1 + u1 * m1) * xD2) << 2);
+        const yr = yg + (<usize>(jr * P + R * U2) << 2);
+        for (let o2 = 0; o2 < U2; o2 += MR) {
+          const np = min(MR, U2 - o2);
+          const a = xr + (<usize>o2 << 2);
+          if (np == MR && nc == NR) microF(kc, tk, a, pb, yr + (<usize>o2 << 2), ldc, acc);
+          else {
+            microF(kc, tk, a, pb, tile, 16, false);
+            for (let f = 0; f < nc; f++)
+              for (let l = 0; l < np; l++) {
+                const d = yr + (<usize>(f * P + o2 + l) << 2);
+                const v = load<f32>(tile + (<usize>(f * MR + l) << 2));
+                store<f32>(d, acc ? load<f32>(d) + v : v);
+              }
           }
-          if (++o1 == O1) {
-            o1 = 0;
-            o0++;
-          }
+        }
+        if (++u1 == U1) {
+          u1 = 0;
+          u0++;
         }
       }
     }
   }
 }
 
-/** Copies Cg channels of an image (S0×S1×S2 each) into the zero-bordered padded buffer. */
-function copyPadded(xp: usize, src: usize, Cg: i32, planeD: i32): void {
-  const n4 = <usize>(S2 & ~3) << 2;
-  const rowBytes = <usize>S2 << 2;
+/**
+ * Copies `ch` channels of T0×T1×T2 at `src` into the padded buffer (dims xD0..2, zero border) at
+ * front offsets f0..f2.
+ */
+function copyPadded(xp: usize, src: usize, ch: i32, T0: i32, T1: i32, T2: i32, f0: i32, f1: i32, f2: i32): void {
+  const planeD = xD0 * xD1 * xD2;
+  const n4 = <usize>(T2 & ~3) << 2;
+  const rowBytes = <usize>T2 << 2;
   let s = src;
-  for (let ci = 0; ci < Cg; ci++)
-    for (let i0 = 0; i0 < S0; i0++)
-      for (let i1 = 0; i1 < S1; i1++) {
-        const d = xp + (<usize>(ci * planeD + ((i0 + pb0) * xD1 + i1 + pb1) * xD2 + pb2) << 2);
+  for (let ci = 0; ci < ch; ci++)
+    for (let i0 = 0; i0 < T0; i0++)
+      for (let i1 = 0; i1 < T1; i1++) {
+        const d = xp + (<usize>(ci * planeD + ((i0 + f0) * xD1 + i1 + f1) * xD2 + f2) << 2);
         let o: usize = 0;
         for (; o < n4; o += 16) v128.store(d + o, v128.load(s + o));
         for (; o < rowBytes; o += 4) store<f32>(d + o, load<f32>(s + o));
@@ -1496,4 +1508,92 @@ function microF(kc: i32, tt: usize, a0: usize, pb: usize, c: usize, ldc: usize, 
 
 @inline function storeRow(c: usize, v: v128, acc: bool): void {
   v128.store(c, acc ? f32x4.add(v128.load(c), v) : v);
+}
+
+// ---- the input gradient of a convolution with unit strides as a direct correlation: dX[ci, i] =
+// Σ_(f, t) W[f, ci, t] · dYp[f, i + dl·(K−1−t)], dYp being dY inside a border of dl·(K−1) − pb in
+// front (and dl·(K−1) − pe behind): the forward's direct product (directTiles) over the flipped taps.
+
+/** Estimated work of the direct input gradient (tiles of four positions along the rows); +∞ where it does not apply. */
+function dataDirectCost(Cg: i32, Fg: i32, KK: i32): f64 {
+  if (st0 != 1 || st1 != 1 || st2 != 1) return Infinity;
+  // the borders must not be negative: pb ≤ dl·(K−1), and O ≤ S + pb (pe ≤ dl·(K−1))
+  if (pb0 > dl0 * (K0 - 1) || pb1 > dl1 * (K1 - 1) || pb2 > dl2 * (K2 - 1)) return Infinity;
+  if (O0 > S0 + pb0 || O1 > S1 + pb1 || O2 > S2 + pb2) return Infinity;
+  const Kd = Fg * KK;
+  if (Kd > MAX_TAPS) return Infinity;
+  const D0 = S0 + dl0 * (K0 - 1), D1 = S1 + dl1 * (K1 - 1), D2 = S2 + dl2 * (K2 - 1);
+  if (<u64>Fg * <u64>D0 * <u64>D1 * <u64>D2 * 4 + 64 > <u64>(KC * NC * 4)) return Infinity;
+  if (<u64>Kd * <u64>roundUp(Cg, NR) * 4 > <u64>SCR_W_BYTES) return Infinity;
+  return <f64>S0 * <f64>S1 * <f64>roundUp(S2, MR) * <f64>roundUp(Cg, NR) * <f64>Kd;
+}
+
+function dataDirect(
+  dy: usize, w: usize, dx: usize, split: i32, tid: i32, nt: i32,
+  Cg: i32, Fg: i32, KK: i32, P: i32, Q: i32,
+): void {
+  const runs = S0 * S1;
+  let u0 = 0, u1 = N * G, R0 = 0, R1 = runs;
+  if (split == 0) {
+    u0 = share(N * G, tid, nt, 1);
+    u1 = share(N * G, tid + 1, nt, 1);
+  } else {
+    R0 = share(runs, tid, nt, 1);
+    R1 = share(runs, tid + 1, nt, 1);
+  }
+  if (u0 >= u1 || R0 >= R1) return;
+  xD0 = S0 + dl0 * (K0 - 1);
+  xD1 = S1 + dl1 * (K1 - 1);
+  xD2 = S2 + dl2 * (K2 - 1);
+  const xp = scratch() + SCR_B;
+  const wp = scratch() + SCR_W;
+  const tt = scratch() + SCR_USER;
+  const CgPad = roundUp(Cg, NR);
+  const Kd = Fg * KK;
+  const planeD = xD0 * xD1 * xD2;
+  const kcb = balanced(Kd, KC, 4);
+  // tap table: byte offset of tap k = (f, t0, t1, t2), flipped, in the padded dY
+  {
+    let k2 = 0, k1 = 0, kk0 = 0, f = 0;
+    for (let k = 0; k < Kd; k++) {
+      const o = f * planeD + ((K0 - 1 - kk0) * dl0 * xD1 + (K1 - 1 - k1) * dl1) * xD2 + (K2 - 1 - k2) * dl2;
+      store<i32>(tt + (<usize>k << 2), o << 2);
+      if (++k2 == K2) {
+        k2 = 0;
+        if (++k1 == K1) {
+          k1 = 0;
+          if (++kk0 == K0) {
+            kk0 = 0;
+            f++;
+          }
+        }
+      }
+    }
+  }
+  memory.fill(xp, 0, <usize>(Fg * planeD) << 2);
+  for (let u = u0; u < u1; u++) {
+    const g = u / N;
+    const n = u % N;
+    if (u == u0 || n == 0) {
+      // B (k = (f, t), ci) = w[g·Fg + f, ci, t], every K block
+      const wg = w + (<usize>(g * Fg * Cg * KK) << 2);
+      for (let pc = 0; pc < Kd; pc += kcb) {
+        const kc = min(kcb, Kd - pc);
+        for (let jr = 0; jr < CgPad; jr += NR) {
+          let q = wp + (<usize>(pc * CgPad + jr * kc) << 2);
+          for (let k = pc; k < pc + kc; k++) {
+            const f = k / KK;
+            const t = k % KK;
+            for (let c = 0; c < NR; c++) {
+              const ci = jr + c;
+              store<f32>(q + (<usize>c << 2), ci < Cg ? load<f32>(wg + (<usize>((f * Cg + ci) * KK + t) << 2)) : 0);
+            }
+            q += 32;
+          }
+        }
+      }
+    }
+    copyPadded(xp, dy + (<usize>((n * F + g * Fg) * P) << 2), Fg, O0, O1, O2, dl0 * (K0 - 1) - pb0, dl1 * (K1 - 1) - pb1, dl2 * (K2 - 1) - pb2);
+    directTiles(xp, wp, tt, dx + (<usize>((n * C + g * Cg) * Q) << 2), Cg, CgPad, Kd, kcb, Q, R0, R1, S1, S2, 1, 1);
+  }
 }
