@@ -1347,6 +1347,61 @@ function directTiles(
     for (let jr = 0; jr < nfPad; jr += NR) {
       const pb = wp + (<usize>(pc * nfPad + jr * kc) << 2);
       const nc = min(NR, nf - jr);
+      if (U2 % MR != 0) {
+        // rows not a multiple of the tile: tiles of four consecutive positions across runs, each
+        // lane from its own place in the buffer (no lanes wasted at the row ends)
+        const p1 = R1 * U2;
+        let o2 = 0;
+        let u1 = R0 % U1;
+        let u0 = R0 / U1;
+        for (let p = R0 * U2; p < p1; p += MR) {
+          const a0 = xp + (<usize>((u0 * m0 * xD1 + u1 * m1) * xD2 + o2) << 2);
+          if (++o2 == U2) {
+            o2 = 0;
+            if (++u1 == U1) {
+              u1 = 0;
+              u0++;
+            }
+          }
+          const a1 = p + 1 < p1 ? xp + (<usize>((u0 * m0 * xD1 + u1 * m1) * xD2 + o2) << 2) : a0;
+          if (p + 1 < p1 && ++o2 == U2) {
+            o2 = 0;
+            if (++u1 == U1) {
+              u1 = 0;
+              u0++;
+            }
+          }
+          const a2 = p + 2 < p1 ? xp + (<usize>((u0 * m0 * xD1 + u1 * m1) * xD2 + o2) << 2) : a0;
+          if (p + 2 < p1 && ++o2 == U2) {
+            o2 = 0;
+            if (++u1 == U1) {
+              u1 = 0;
+              u0++;
+            }
+          }
+          const a3 = p + 3 < p1 ? xp + (<usize>((u0 * m0 * xD1 + u1 * m1) * xD2 + o2) << 2) : a0;
+          if (p + 3 < p1 && ++o2 == U2) {
+            o2 = 0;
+            if (++u1 == U1) {
+              u1 = 0;
+              u0++;
+            }
+          }
+          const np = min(MR, p1 - p);
+          const yr = yg + (<usize>(jr * P + p) << 2);
+          if (np == MR && nc == NR) microF4(kc, tk, a0, a1, a2, a3, pb, yr, ldc, acc);
+          else {
+            microF4(kc, tk, a0, a1, a2, a3, pb, tile, 16, false);
+            for (let f = 0; f < nc; f++)
+              for (let l = 0; l < np; l++) {
+                const d = yr + (<usize>(f * P + l) << 2);
+                const v = load<f32>(tile + (<usize>(f * MR + l) << 2));
+                store<f32>(d, acc ? load<f32>(d) + v : v);
+              }
+          }
+        }
+        continue;
+      }
       let u1 = R0 % U1;
       let u0 = R0 / U1;
       for (let R = R0; R < R1; R++) {
@@ -1475,6 +1530,106 @@ function microF(kc: i32, tt: usize, a0: usize, pb: usize, c: usize, ldc: usize, 
     c20 = madd(a, b0, c20);
     c21 = madd(a, b1, c21);
     a = v128.load32_splat(q, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    tt += 16;
+    pb += 128;
+  }
+  // transpose the two 4×4 halves: filter rows of four positions
+  const f0 = trLane(c00, c10, c20, c30, 0);
+  const f1 = trLane(c00, c10, c20, c30, 1);
+  const f2 = trLane(c00, c10, c20, c30, 2);
+  const f3 = trLane(c00, c10, c20, c30, 3);
+  const f4 = trLane(c01, c11, c21, c31, 0);
+  const f5 = trLane(c01, c11, c21, c31, 1);
+  const f6 = trLane(c01, c11, c21, c31, 2);
+  const f7 = trLane(c01, c11, c21, c31, 3);
+  storeRow(c, f0, acc);
+  storeRow(c + ldc, f1, acc);
+  storeRow(c + 2 * ldc, f2, acc);
+  storeRow(c + 3 * ldc, f3, acc);
+  storeRow(c + 4 * ldc, f4, acc);
+  storeRow(c + 5 * ldc, f5, acc);
+  storeRow(c + 6 * ldc, f6, acc);
+  storeRow(c + 7 * ldc, f7, acc);
+}
+
+/** microF with each position's own base: position r of step k is read at a_r + tt[k]. */
+function microF4(kc: i32, tt: usize, a0: usize, a1: usize, a2: usize, a3: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let a = f32x4.splat(0);
+  const end = pb + (<usize>kc << 5);
+  while (pb < end) {
+    let q = <usize>load<i32>(tt);
+    b0 = v128.load(pb, 0);
+    b1 = v128.load(pb, 16);
+    a = v128.load32_splat(a0 + q);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(a1 + q);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(a2 + q);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(a3 + q);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 32 >= end) break;
+    q = <usize>load<i32>(tt, 4);
+    b0 = v128.load(pb, 32);
+    b1 = v128.load(pb, 48);
+    a = v128.load32_splat(a0 + q);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(a1 + q);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(a2 + q);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(a3 + q);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 64 >= end) break;
+    q = <usize>load<i32>(tt, 8);
+    b0 = v128.load(pb, 64);
+    b1 = v128.load(pb, 80);
+    a = v128.load32_splat(a0 + q);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(a1 + q);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(a2 + q);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(a3 + q);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    if (pb + 96 >= end) break;
+    q = <usize>load<i32>(tt, 12);
+    b0 = v128.load(pb, 96);
+    b1 = v128.load(pb, 112);
+    a = v128.load32_splat(a0 + q);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(a1 + q);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(a2 + q);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(a3 + q);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
     tt += 16;
