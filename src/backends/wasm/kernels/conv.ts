@@ -698,77 +698,77 @@ function col2im(dcol: usize, ld: i32, dxg: usize, r0: i32, r1: i32, jc: i32, nc:
 
 /**
  * col2im for unit stride along the last axis and a block of whole runs of positions [R0, R0+nR)
- * (run R = o0·O1 + o1): per dCol row, one tap, the same valid o2 range on every run, so each run is a
- * few unaligned vector read-add-writes between pointer steps. The last partial vector keeps the lanes
- * past the run (bitselect) when they lie in the same plane, which only this thread writes.
+ * (run R = o0·O1 + o1): per (channel, t0, t2) the valid o2 range is the same on every run and tap
+ * t1, so each (run, t1) is a few unaligned vector read-add-writes between pointer steps, the taps
+ * t1 innermost. The last partial vector keeps the lanes past the run (bitselect) when they lie in
+ * the same plane, which only this thread writes.
  */
 function col2imRuns(dcol: usize, ld: i32, dxg: usize, r0: i32, r1: i32, R0: i32, nR: i32): void {
   // the geometry in locals: the loops below run once per run and tap
-  const lS0 = S0, lS1 = S1, lS2 = S2, lst0 = st0, lst1 = st1, lO1 = O1;
+  const lS0 = S0, lS1 = S1, lS2 = S2, lst0 = st0, lst1 = st1, lO1 = O1, lK1 = K1, ldl1 = dl1;
   const Q = lS0 * lS1 * lS2;
+  const KK = K0 * K1 * K2;
   const masks = scratch() + SCR_USER;
   for (let m = 0; m < 4; m++) v128.store(masks + (<usize>m << 4), i32x4.lt_s(LANES, i32x4.splat(m)));
   const runStep = <usize>O2 << 2;
-  let k2 = r0 % K2;
-  let t = r0 / K2;
-  let k1 = t % K1;
-  t /= K1;
-  let kk0 = t % K0;
-  let ci = t / K0;
-  for (let r = r0; r < r1; r++) {
-    const s2 = k2 * dl2 - pb2;
-    // o2 range whose target o2 + s2 lies in [0, S2)
-    const lo = max(0, -s2);
-    const hi = min(O2, S2 - s2);
-    if (lo < hi) {
-      const L = hi - lo;
-      const n4 = <usize>(L & ~3) << 2;
-      const rem = L & 3;
-      const m = v128.load(masks + (<usize>rem << 4));
-      const dxc = dxg + (<usize>(ci * Q) << 2);
-      const s0 = kk0 * dl0 - pb0;
-      const s1 = k1 * dl1 - pb1;
-      let src = dcol + (<usize>((r - r0) * ld + lo) << 2);
-      let o1 = R0 % O1;
-      let o0 = R0 / O1;
-      for (let R = 0; R < nR; R++) {
-        const i0 = o0 * lst0 + s0;
-        const i1 = o1 * lst1 + s1;
-        if (<u32>i0 < <u32>lS0 && <u32>i1 < <u32>lS1) {
-          const off = (i0 * lS1 + i1) * lS2 + lo + s2;
-          const d = dxc + (<usize>off << 2);
-          let o: usize = 0;
-          for (; o < n4; o += 16) v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(src + o)));
-          if (rem != 0) {
-            if (off + (L & ~3) + 4 <= Q) {
-              const old = v128.load(d + o);
-              v128.store(d + o, v128.bitselect(f32x4.add(old, v128.load(src + o)), old, m));
-            } else {
-              for (let i = 0; i < rem; i++) {
-                const e = o + (<usize>i << 2);
-                store<f32>(d + e, load<f32>(d + e) + load<f32>(src + e));
+  const tapStep = <usize>(K2 * ld) << 2;
+  const rowStep = <usize>(ldl1 * lS2) << 2;
+  for (let ci = r0 / KK; ci < r1 / KK; ci++)
+    for (let kk0 = 0; kk0 < K0; kk0++)
+      for (let k2 = 0; k2 < K2; k2++) {
+        const s2 = k2 * dl2 - pb2;
+        // o2 range whose target o2 + s2 lies in [0, S2)
+        const lo = max(0, -s2);
+        const hi = min(O2, S2 - s2);
+        if (lo >= hi) continue;
+        const L = hi - lo;
+        const n4 = <usize>(L & ~3) << 2;
+        const tailOff = (L & ~3) + 4;
+        const rem = L & 3;
+        const m = v128.load(masks + (<usize>rem << 4));
+        const dxc = dxg + (<usize>(ci * Q) << 2);
+        const s0 = kk0 * dl0 - pb0;
+        // dCol row of (ci, kk0, t1 = 0, k2)
+        const r = ((ci * K0 + kk0) * lK1) * K2 + k2;
+        let src = dcol + (<usize>((r - r0) * ld + lo) << 2);
+        let o1 = R0 % lO1;
+        let o0 = R0 / lO1;
+        for (let R = 0; R < nR; R++) {
+          const i0 = o0 * lst0 + s0;
+          if (<u32>i0 < <u32>lS0) {
+            // taps t1 whose row i1 = b1 + t1·dl1 lies in [0, S1)
+            const b1 = o1 * lst1 - pb1;
+            const t1a = b1 >= 0 ? 0 : (-b1 + ldl1 - 1) / ldl1;
+            const t1b = min(lK1, lS1 - b1 <= 0 ? 0 : (lS1 - b1 + ldl1 - 1) / ldl1);
+            let off = (i0 * lS1 + b1 + t1a * ldl1) * lS2 + lo + s2;
+            let d = dxc + (<usize>off << 2);
+            let sp = src + <usize>t1a * tapStep;
+            for (let t1 = t1a; t1 < t1b; t1++) {
+              let o: usize = 0;
+              for (; o < n4; o += 16) v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(sp + o)));
+              if (rem != 0) {
+                if (off + tailOff <= Q) {
+                  const old = v128.load(d + o);
+                  v128.store(d + o, v128.bitselect(f32x4.add(old, v128.load(sp + o)), old, m));
+                } else {
+                  for (let i = 0; i < rem; i++) {
+                    const e = o + (<usize>i << 2);
+                    store<f32>(d + e, load<f32>(d + e) + load<f32>(sp + e));
+                  }
+                }
               }
+              off += ldl1 * lS2;
+              d += rowStep;
+              sp += tapStep;
             }
           }
-        }
-        src += runStep;
-        if (++o1 == lO1) {
-          o1 = 0;
-          o0++;
-        }
-      }
-    }
-    if (++k2 == K2) {
-      k2 = 0;
-      if (++k1 == K1) {
-        k1 = 0;
-        if (++kk0 == K0) {
-          kk0 = 0;
-          ci++;
+          src += runStep;
+          if (++o1 == lO1) {
+            o1 = 0;
+            o0++;
+          }
         }
       }
-    }
-  }
 }
 
 /**
