@@ -1410,7 +1410,19 @@ function directTiles(
         for (let o2 = 0; o2 < U2; o2 += MR) {
           const np = min(MR, U2 - o2);
           const a = xr + (<usize>o2 << 2);
-          if (np == MR && nc == NR) microF(kc, tk, a, pb, yr + (<usize>o2 << 2), ldc, acc);
+          if (nc <= 6) {
+            // a narrow panel (few output channels): positions in the lanes, no lanes wasted
+            if (np == MR) microP6(kc, tk, a, pb, yr + (<usize>o2 << 2), ldc, acc, nc);
+            else {
+              microP6(kc, tk, a, pb, tile, 16, false, 6);
+              for (let f = 0; f < nc; f++)
+                for (let l = 0; l < np; l++) {
+                  const d = yr + (<usize>(f * P + o2 + l) << 2);
+                  const v = load<f32>(tile + (<usize>(f * MR + l) << 2));
+                  store<f32>(d, acc ? load<f32>(d) + v : v);
+                }
+            }
+          } else if (np == MR && nc == NR) microF(kc, tk, a, pb, yr + (<usize>o2 << 2), ldc, acc);
           else {
             microF(kc, tk, a, pb, tile, 16, false);
             for (let f = 0; f < nc; f++)
@@ -1652,6 +1664,64 @@ function microF4(kc: i32, tt: usize, a0: usize, a1: usize, a2: usize, a3: usize,
   storeRow(c + 5 * ldc, f5, acc);
   storeRow(c + 6 * ldc, f6, acc);
   storeRow(c + 7 * ldc, f7, acc);
+}
+
+/**
+ * The direct products' microkernel for panels of at most six output channels: four consecutive
+ * positions in the lanes (one vector load at a + tt[k]) times six splatted B values per step, six
+ * accumulators, each a row of four outputs stored straight to C (rows `ldc` bytes apart; the first
+ * `nc` rows are stored). Six multiply-adds a step where the 4×8 tile spends eight on a 6-wide panel.
+ */
+function microP6(kc: i32, tt: usize, a: usize, pb: usize, c: usize, ldc: usize, acc: bool, nc: i32): void {
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0);
+  let c5 = f32x4.splat(0);
+  let v = f32x4.splat(0);
+  const end = pb + (<usize>kc << 5);
+  while (pb < end) {
+    v = v128.load(a + <usize>load<i32>(tt));
+    c0 = madd(v128.load32_splat(pb, 0), v, c0);
+    c1 = madd(v128.load32_splat(pb, 4), v, c1);
+    c2 = madd(v128.load32_splat(pb, 8), v, c2);
+    c3 = madd(v128.load32_splat(pb, 12), v, c3);
+    c4 = madd(v128.load32_splat(pb, 16), v, c4);
+    c5 = madd(v128.load32_splat(pb, 20), v, c5);
+    if (pb + 32 >= end) break;
+    v = v128.load(a + <usize>load<i32>(tt, 4));
+    c0 = madd(v128.load32_splat(pb, 32), v, c0);
+    c1 = madd(v128.load32_splat(pb, 36), v, c1);
+    c2 = madd(v128.load32_splat(pb, 40), v, c2);
+    c3 = madd(v128.load32_splat(pb, 44), v, c3);
+    c4 = madd(v128.load32_splat(pb, 48), v, c4);
+    c5 = madd(v128.load32_splat(pb, 52), v, c5);
+    if (pb + 64 >= end) break;
+    v = v128.load(a + <usize>load<i32>(tt, 8));
+    c0 = madd(v128.load32_splat(pb, 64), v, c0);
+    c1 = madd(v128.load32_splat(pb, 68), v, c1);
+    c2 = madd(v128.load32_splat(pb, 72), v, c2);
+    c3 = madd(v128.load32_splat(pb, 76), v, c3);
+    c4 = madd(v128.load32_splat(pb, 80), v, c4);
+    c5 = madd(v128.load32_splat(pb, 84), v, c5);
+    if (pb + 96 >= end) break;
+    v = v128.load(a + <usize>load<i32>(tt, 12));
+    c0 = madd(v128.load32_splat(pb, 96), v, c0);
+    c1 = madd(v128.load32_splat(pb, 100), v, c1);
+    c2 = madd(v128.load32_splat(pb, 104), v, c2);
+    c3 = madd(v128.load32_splat(pb, 108), v, c3);
+    c4 = madd(v128.load32_splat(pb, 112), v, c4);
+    c5 = madd(v128.load32_splat(pb, 116), v, c5);
+    tt += 16;
+    pb += 128;
+  }
+  storeRow(c, c0, acc);
+  if (nc > 1) storeRow(c + ldc, c1, acc);
+  if (nc > 2) storeRow(c + 2 * ldc, c2, acc);
+  if (nc > 3) storeRow(c + 3 * ldc, c3, acc);
+  if (nc > 4) storeRow(c + 4 * ldc, c4, acc);
+  if (nc > 5) storeRow(c + 5 * ldc, c5, acc);
 }
 
 /** Lane `l` of each of four vectors, as one vector (a column of the 4×4 block they form). */
