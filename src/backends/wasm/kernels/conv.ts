@@ -988,9 +988,12 @@ function useFilterDirect(Cg: i32, Fg: i32, Nd: i32): bool {
   if (<u64>Cg * <u64>xD0 * <u64>xD1 * <u64>xD2 * 4 > <u64>(KC * NC * 4)) return false;
   if (FgPad * 4 > MC << ASH) return false;
   if (<u64>roundUp(Nd, MR) * <u64>FgPad * 4 > <u64>SCR_W_BYTES) return false;
-  // pieces: every run of positions, plus one split per K block
+  // the piece table (at most one piece per run plus one per K block, 8 bytes each) and the block
+  // starts (4 bytes a block, at its end) share MAX_PIECES · 8 bytes
   const P = O0 * O1 * O2;
-  return O0 * O1 + P / KC + 2 <= MAX_PIECES;
+  const kcb = balanced(P, KC, 4);
+  const nblk = (P + kcb - 1) / kcb;
+  return <i64>(O0 * O1 + nblk) * 8 + <i64>(nblk + 1) * 4 <= <i64>MAX_PIECES * 8;
 }
 
 function filterDirect(
