@@ -19,9 +19,23 @@ import type { ErrorCase, InputSpec, OpCase, OpEntry } from './types.js';
 type ConvFn = (x: Tensor, w: Tensor, o?: any) => Tensor;
 
 /** A case of a public conv function: inputs x, w and optionally a bias. */
-function cc(f: ConvFn, name: string, inputs: InputSpec[], attrs: Record<string, unknown> = {}): OpCase {
-  return withAttrs(name, inputs, attrs, ([x, w, b]) => f(x, w, b ? { ...attrs, bias: b } : attrs));
+function cc(
+  f: ConvFn,
+  name: string,
+  inputs: InputSpec[],
+  attrs: Record<string, unknown> = {},
+  extra: Partial<OpCase> = {},
+): OpCase {
+  return {
+    ...withAttrs(name, inputs, attrs, ([x, w, b]) => f(x, w, b ? { ...attrs, bias: b } : attrs)),
+    ...extra,
+  };
 }
+
+/** Cases that exist for the wasm kernel paths they select; PyTorch has no such paths to compare. */
+const kernelPath: Partial<OpCase> = {
+  skip: { golden: 'kernel-path case: gradcheck and the backends comparison cover it, PyTorch adds nothing' },
+};
 
 const f64 = { dtype: 'float64' as const };
 const err = (name: string, run: () => unknown, message: RegExp): ErrorCase => ({ name, run, message });
@@ -52,6 +66,11 @@ const conv2dCases: OpCase[] = [
   cc(conv2d, 'size1 and 17', [n(1, 1, 17, 3), n(2, 1, 5, 1)], { stride: [2, 1] }),
   cc(conv2d, 'kernel 1x1', [n(2, 5, 3, 3), n(3, 5, 1, 1)]),
   cc(conv2d, 'bias stride2 dilation2', [n(2, 2, 7, 7), n(3, 2, 2, 2), n(3)], { stride: 2, dilation: 2 }),
+  // kernel-path cases: the wasm backend picks its product forms by shape (kernels/conv.ts); these
+  // shapes take the input gradient's dCol + col2im form and the small-channel paths
+  cc(conv2d, 'lenet-like 5x5 valid', [n(2, 3, 11, 9), n(5, 3, 5, 5)], {}, kernelPath),
+  cc(conv2d, 'one channel 5x5 pad2', [n(2, 1, 12, 10), n(6, 1, 5, 5)], { padding: 2 }, kernelPath),
+  cc(conv2d, 'stride2 3x3 pad1', [n(2, 4, 9, 10), n(6, 4, 3, 3)], { padding: 1, stride: 2 }, kernelPath),
 ];
 
 const conv3dCases: OpCase[] = [
