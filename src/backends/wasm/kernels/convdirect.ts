@@ -1,20 +1,21 @@
-// Direct convolution forward for unit stride along the last spatial axis: the microkernel reads its
-// B operand straight from a zero-padded copy of the image instead of a packed panel.
+// Direct convolution forward for unit stride along the last spatial axis, filters in the rows of
+// the tile: the microkernel reads its B operand straight from a zero-padded copy of the image.
 //
 // With stride 1 along the last axis, eight consecutive outputs (o0, o1, ox..ox+7) of one filter tap
 // (ch, t0, t1, t2) read eight consecutive input elements of the padded image: row k of the B panel is
 // the padded plane at base(o0, o1, ox) + off[k], a per-tap offset from a table. So the only copy is
-// the zero padding of one block of channels (a few hundred kilobytes, once per image and block),
-// where the gather packer (conv.ts) copies kc·8 floats per panel of eight outputs; the microkernel
-// pays one extra scalar load per step for it. The weights are packed once per group, as in conv.ts.
+// the zero padding of one block of channels (a few hundred kilobytes, once per image and block); the
+// microkernel pays one extra scalar load per step for it. The weights are packed once per group.
+// conv.ts has a direct form too, with output positions in the tile's rows and filters in its lanes
+// (Yᵀ = col(X)ᵀ·Wᵀ): it wins for short products (few channels × taps) and rows that are not a
+// multiple of eight; this one where many filters share long rows (W3, the 16×16 layers of W2).
 //
 // Each output is summed over the K blocks in the same order whatever the thread split (threads take
 // whole (image, group) units, or whole output rows), so results do not depend on the thread count.
-// Shapes the direct path does not cover (strided last axis, narrow outputs, planes or weights that do
-// not fit the scratch) go to the gather product of conv.ts: the choice depends on the shape only.
+// Shapes this path does not take go to conv.ts's convForward; the choice depends on the shape only.
 import { madd, pi, scratch, share } from './common';
-import { convBackwardData, convForward } from './conv';
-import { ASH, KC, MR, NR, SCR_PAD, SCR_PAD_BYTES, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, packA, storeA } from './gemm';
+import { convForward } from './conv';
+import { ASH, KC, MR, NR, SCR_PAD, SCR_PAD_BYTES, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, packA } from './gemm';
 
 /**
  * The direct microkernel: C[0..4, 0..8] (=|+=) Σ_k A[·,k] · B_k, where B_k is the eight floats at
@@ -175,24 +176,6 @@ function extents(): void {
   E2 = (O2 - 1) * st2 + (K2 - 1) * dl2 + 1;
 }
 
-/**
- * Turns the geometry of a unit-stride convolution into that of its input gradient, itself a
- * unit-stride convolution: dX = conv(dY, W'), W'[c, f, t] = W[f, c, K−1−t] (every tap axis
- * flipped), padding (K−1)·dilation − padBegin before, so channels and spatial sizes swap roles.
- */
-function toInputGradient(): void {
-  const c = C;
-  C = F;
-  F = c;
-  let t = S0; S0 = O0; O0 = t;
-  t = S1; S1 = O1; O1 = t;
-  t = S2; S2 = O2; O2 = t;
-  pb0 = (K0 - 1) * dl0 - pb0;
-  pb1 = (K1 - 1) * dl1 - pb1;
-  pb2 = (K2 - 1) * dl2 - pb2;
-  extents();
-}
-
 /** Channels per K block (a block is whole channels: kc = cb·KK ≤ KC, cb padded planes fit SCR_PAD). */
 function channelBlock(Cg: i32, KK: i32): i32 {
   const plane = <u64>E0 * <u64>E1 * <u64>E2 * 4;
@@ -215,35 +198,12 @@ function directOk(): bool {
   const Cg = C / G;
   const Fg = F / G;
   const KK = K0 * K1 * K2;
-  if (KK > KC || Fg < MR) return false;
+  // short products (few channels × taps, like a first layer on 1–3 channels) go to conv.ts's
+  // direct form with positions in the rows of the tile, which measured faster there
+  if (KK > KC || Fg < MR || Cg * KK < 64) return false;
   if (channelBlock(Cg, KK) < 1) return false;
   const Mpad = (Fg + MR - 1) / MR * MR;
   return (<u64>Mpad * <u64>(Cg * KK) << ASH) <= <u64>SCR_W_BYTES;
-}
-
-/**
- * Packs W' (rows: the M = Fg output channels of the input gradient, i.e. the forward input
- * channels; columns k = (c, t) in [k0, k0+kc)) into MR-row panels, W'[m, (c, t)] = w[(c·M + m)·KK +
- * KK−1−t] (`wg` at the group's first forward filter).
- */
-function packFlipped(dst: usize, wg: usize, M: i32, KK: i32, k0: i32, kc: i32): void {
-  for (let ir = 0; ir < M; ir += MR) {
-    const panel = dst + (<usize>(ir * kc) << ASH);
-    for (let r = 0; r < MR; r++) {
-      const m = ir + r;
-      let q = panel + (<usize>r << ASH);
-      let c = k0 / KK;
-      let t = k0 % KK;
-      for (let k = 0; k < kc; k++) {
-        storeA(q, m < M ? load<f32>(wg + (<usize>((c * M + m) * KK + KK - 1 - t) << 2)) : 0);
-        q += <usize>MR << ASH;
-        if (++t == KK) {
-          t = 0;
-          c++;
-        }
-      }
-    }
-  }
 }
 
 /** Zero-padded copy of channels [c0, c0+cb) of one image's plane block `src` into `dst`. */
@@ -294,32 +254,14 @@ export function convAuto(p: usize, tid: i32, nt: i32): void {
     convForward(p, tid, nt);
     return;
   }
-  direct(<usize>pi(p, 22), <usize>pi(p, 23), <usize>pi(p, 24), pi(p, 25), tid, nt, false);
+  direct(<usize>pi(p, 22), <usize>pi(p, 23), <usize>pi(p, 24), pi(p, 25), tid, nt);
 }
 
 /**
- * convBackwardData (conv.ts's parameter block: p[22] = dy, p[23] = w, p[24] = dx): with unit strides
- * on every axis the input gradient is a unit-stride convolution of dy (toInputGradient), which the
- * direct path runs when it covers it; otherwise conv.ts's transposed gather product.
- */
-export function convBackwardDataAuto(p: usize, tid: i32, nt: i32): void {
-  readGeom(p);
-  if (st0 == 1 && st1 == 1 && st2 == 1) {
-    toInputGradient();
-    if (directOk()) {
-      direct(<usize>pi(p, 22), <usize>pi(p, 23), <usize>pi(p, 24), pi(p, 25), tid, nt, true);
-      return;
-    }
-  }
-  convBackwardData(p, tid, nt);
-}
-
-/**
- * The direct product over the current geometry: y = conv(x, w) with x of C channels, y of F. With
- * `flipped`, w is the forward filter bank whose input gradient this is, read as W' by packFlipped.
+ * The direct product over the current geometry: y = conv(x, w) with x of C channels, y of F.
  * split 0: (image, group) units per thread; 1: output rows.
  */
-function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32, flipped: bool): void {
+function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32): void {
   const Cg = C / G;
   const Fg = F / G;
   const KK = K0 * K1 * K2;
@@ -353,8 +295,7 @@ function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32, fli
       for (let c0 = 0; c0 < Cg; c0 += cb) {
         const kc = min(cb, Cg - c0) * KK;
         const dst = wp + (<usize>(c0 * KK * Mpad) << ASH);
-        if (flipped) packFlipped(dst, wg, Fg, KK, c0 * KK, kc);
-        else packA(dst, wg, Kd, 1, 0, Fg, Fg, c0 * KK, kc);
+        packA(dst, wg, Kd, 1, 0, Fg, Fg, c0 * KK, kc);
       }
     }
     const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
