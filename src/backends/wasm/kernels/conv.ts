@@ -13,16 +13,16 @@ import { ASH, KC, MC, MR, NC, NR, SCR_A, SCR_B, SCR_TILE, SCR_USER, SCR_W, SCR_W
 const NCV: i32 = 512;
 import { madd, pi, scratch, share } from './common';
 
-// ---- geometry of the current call (per instance, so per thread)
-let N: i32 = 0, C: i32 = 0, F: i32 = 0, G: i32 = 0;
-let S0: i32 = 1, S1: i32 = 1, S2: i32 = 1;
-let K0: i32 = 1, K1: i32 = 1, K2: i32 = 1;
-let O0: i32 = 1, O1: i32 = 1, O2: i32 = 1;
-let st0: i32 = 1, st1: i32 = 1, st2: i32 = 1;
-let pb0: i32 = 0, pb1: i32 = 0, pb2: i32 = 0;
-let dl0: i32 = 1, dl1: i32 = 1, dl2: i32 = 1;
+// ---- geometry of the current call (per instance, so per thread; convdirect.ts reads it too)
+export let N: i32 = 0, C: i32 = 0, F: i32 = 0, G: i32 = 0;
+export let S0: i32 = 1, S1: i32 = 1, S2: i32 = 1;
+export let K0: i32 = 1, K1: i32 = 1, K2: i32 = 1;
+export let O0: i32 = 1, O1: i32 = 1, O2: i32 = 1;
+export let st0: i32 = 1, st1: i32 = 1, st2: i32 = 1;
+export let pb0: i32 = 0, pb1: i32 = 0, pb2: i32 = 0;
+export let dl0: i32 = 1, dl1: i32 = 1, dl2: i32 = 1;
 
-function readGeom(p: usize): void {
+export function readGeom(p: usize): void {
   N = pi(p, 0); C = pi(p, 1); F = pi(p, 2); G = pi(p, 3);
   S0 = pi(p, 4); S1 = pi(p, 5); S2 = pi(p, 6);
   K0 = pi(p, 7); K1 = pi(p, 8); K2 = pi(p, 9);

@@ -14,7 +14,9 @@
 // whole (image, group) units, or whole output rows), so results do not depend on the thread count.
 // Shapes this path does not take go to conv.ts's convForward; the choice depends on the shape only.
 import { madd, pi, scratch, share } from './common';
-import { convForward } from './conv';
+import {
+  C, convForward, dl0, dl1, dl2, F, G, K0, K1, K2, N, O0, O1, O2, pb0, pb1, pb2, readGeom, S0, S1, S2, st0, st1, st2,
+} from './conv';
 import { ASH, KC, MR, NR, SCR_PAD, SCR_PAD_BYTES, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, packA } from './gemm';
 
 /**
@@ -148,29 +150,12 @@ function microD(kc: i32, pa: usize, tab: usize, base: usize, c: usize, ldc: usiz
 /** Bytes of padding slack after a padded block: the last panel of a row may read 8 floats past it. */
 const SLACK: usize = 64;
 
-// ---- geometry of the current call
-let N: i32 = 0, C: i32 = 0, F: i32 = 0, G: i32 = 0;
-let S0: i32 = 1, S1: i32 = 1, S2: i32 = 1;
-let K0: i32 = 1, K1: i32 = 1, K2: i32 = 1;
-let O0: i32 = 1, O1: i32 = 1, O2: i32 = 1;
-let st0: i32 = 1, st1: i32 = 1, st2: i32 = 1;
-let pb0: i32 = 0, pb1: i32 = 0, pb2: i32 = 0;
-let dl0: i32 = 1, dl1: i32 = 1, dl2: i32 = 1;
 /** Extent of the padded block along each axis (the input coordinates the outputs read, shifted by pb). */
 let E0: i32 = 1, E1: i32 = 1, E2: i32 = 1;
 
-function readGeom(p: usize): void {
-  N = pi(p, 0); C = pi(p, 1); F = pi(p, 2); G = pi(p, 3);
-  S0 = pi(p, 4); S1 = pi(p, 5); S2 = pi(p, 6);
-  K0 = pi(p, 7); K1 = pi(p, 8); K2 = pi(p, 9);
-  O0 = pi(p, 10); O1 = pi(p, 11); O2 = pi(p, 12);
-  st0 = pi(p, 13); st1 = pi(p, 14); st2 = pi(p, 15);
-  pb0 = pi(p, 16); pb1 = pi(p, 17); pb2 = pi(p, 18);
-  dl0 = pi(p, 19); dl1 = pi(p, 20); dl2 = pi(p, 21);
-  extents();
-}
-
-function extents(): void {
+/** The geometry of the call (conv.ts's readGeom) and the padded extents. */
+function geometry(p: usize): void {
+  readGeom(p);
   E0 = (O0 - 1) * st0 + (K0 - 1) * dl0 + 1;
   E1 = (O1 - 1) * st1 + (K1 - 1) * dl1 + 1;
   E2 = (O2 - 1) * st2 + (K2 - 1) * dl2 + 1;
@@ -249,7 +234,7 @@ function padBlock(dst: usize, src: usize, c0: i32, cb: i32): void {
  * shape, else the gather product. split 0: (image, group) units per thread; 1: output rows.
  */
 export function convAuto(p: usize, tid: i32, nt: i32): void {
-  readGeom(p);
+  geometry(p);
   if (!directOk()) {
     convForward(p, tid, nt);
     return;
