@@ -20,9 +20,10 @@ function checkP(fn: string, p: number): void {
 function masked(x: Tensor, p: number, maskShape: number[], g: Generator): Tensor {
   let n = 1;
   for (const d of maskShape) n *= d;
-  const m = new Float64Array(n);
+  // drawn straight into the tensor's float type (the values 0 and keep round as a conversion would)
+  const m = x.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
   const keep = p === 1 ? 0 : 1 / (1 - p);
-  for (let i = 0; i < n; i++) m[i] = g.random() < p ? 0 : keep;
+  g.fillDropMask(m, p, keep);
   return mul(x, fromTypedArray(m, maskShape, { dtype: x.dtype, backend: x.backend }));
 }
 
