@@ -32,10 +32,8 @@ function cc(
   };
 }
 
-/** Cases that exist for the wasm kernel paths they select; PyTorch has no such paths to compare. */
-const kernelPath: Partial<OpCase> = {
-  skip: { golden: 'kernel-path case: gradcheck and the backends comparison cover it, PyTorch adds nothing' },
-};
+/** Cases that exist for the wasm kernel paths they select (checked against PyTorch like the rest). */
+const kernelPath: Partial<OpCase> = {};
 
 const f64 = { dtype: 'float64' as const };
 const err = (name: string, run: () => unknown, message: RegExp): ErrorCase => ({ name, run, message });

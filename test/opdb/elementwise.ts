@@ -83,13 +83,10 @@ const unaryEntries: OpEntry[] = [
     cases: [...unaryCases(relu, 'nonzero'), withAttrs('near zero', [aroundZero], {}, ([x]) => relu(x))],
   },
   {
-    // relu's gradient: dy · [x > 0]. Its own gradient (relu's second order): linear in dy, zero in x
+    // relu's gradient: dy · [x > 0] (PyTorch: aten's threshold_backward). Its own gradient (relu's
+    // second order): linear in dy, zero in x
     // (x kept away from the kink, where central differences see the step).
     op: 'reluBackward',
-    skip: {
-      golden:
-        "PyTorch has no public op of its own (aten's threshold_backward); relu's golden gradients check its values",
-    },
     cases: [
       ...Object.entries(unaryShapes).map(([name, shape]) =>
         withAttrs(name, [n(...shape), nz(...shape)], {}, ([dy, x]) => reluBackward(dy, x)),
@@ -333,10 +330,6 @@ function addScaledEntry(): OpEntry {
     withAttrs(name, [n(...sa), n(...sb)], { alpha }, ([a, b], at) => addScaled(a, b, at.alpha));
   return {
     op: 'addScaled',
-    skip: {
-      golden:
-        'PyTorch (torch.add(a, b, alpha=...)) was not available to tools/golden when this entry was written; the backends and gradcheck drivers and the bitwise tests against add(a, mul(b, alpha)) cover it',
-    },
     cases: [
       c('same shape', [3, 5], [3, 5]),
       c('size one', [1], [1]),

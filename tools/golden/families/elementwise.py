@@ -52,4 +52,9 @@ OPS = {
     'greater': compare(torch.gt),
     'greaterEqual': compare(torch.ge),
     'where': lambda xs, a: torch.where(xs[0] != 0, xs[1], xs[2]),
+    # relu's gradient dy·[x > 0]: aten's threshold_backward (what relu's autograd runs)
+    'reluBackward': lambda xs, a: torch.ops.aten.threshold_backward(xs[0], xs[1], 0),
+    'reluBackward/of relu': lambda xs, a: torch.relu(xs[0]) * xs[1],
+    # a + alpha·b: torch.add with alpha
+    'addScaled': lambda xs, a: torch.add(xs[0], xs[1], alpha=a['alpha']),
 }
