@@ -967,10 +967,13 @@ export function convBackwardFilter(p: usize, tid: i32, nt: i32): void {
 // same order (image, position block, position) whatever the split (groups per thread, or ranges of
 // rows Cg·KK), so results do not depend on threads.
 
-/** Padded image dims of the direct filter gradient: the extent the taps read, at least the image. */
-let xD0: i32 = 1, xD1: i32 = 1, xD2: i32 = 1;
+/**
+ * Padded image dims of the direct products: the extent the taps read, at least the image (also read
+ * by convdirect.ts).
+ */
+export let xD0: i32 = 1, xD1: i32 = 1, xD2: i32 = 1;
 
-function setPaddedDims(): void {
+export function setPaddedDims(): void {
   xD0 = max((O0 - 1) * st0 + (K0 - 1) * dl0 + 1, pb0 + S0);
   xD1 = max((O1 - 1) * st1 + (K1 - 1) * dl1 + 1, pb1 + S1);
   xD2 = max((O2 - 1) * st2 + (K2 - 1) * dl2 + 1, pb2 + S2);
@@ -1269,14 +1272,43 @@ function microX(np: i32, pt: usize, a0: usize, a1: usize, a2: usize, a3: usize, 
 // split (units (n, g) per thread, or runs of positions), so results do not depend on threads.
 
 /** Largest Cg·KK of the direct forward: its tap table (4 bytes a tap) lives in SCR_USER. */
-const MAX_TAPS: i32 = 15 << 10;
+export const MAX_TAPS: i32 = 15 << 10;
+
+/**
+ * Whether `Cg` channels of the padded image (setPaddedDims), plus the bytes a last vector may read
+ * past them, fit the padded-image buffer (SCR_B) of the direct forward.
+ */
+export function paddedImageFits(Cg: i32): bool {
+  return <u64>Cg * <u64>xD0 * <u64>xD1 * <u64>xD2 * 4 + 64 <= <u64>(KC * NC * 4);
+}
 
 /** Whether the direct forward applies: unit stride along the last axis and the buffers fit. */
 function useForwardDirect(Cg: i32, Fg: i32, Kd: i32): bool {
   if (st2 != 1 || Kd > MAX_TAPS) return false;
   setPaddedDims();
-  if (<u64>Cg * <u64>xD0 * <u64>xD1 * <u64>xD2 * 4 + 64 > <u64>(KC * NC * 4)) return false;
+  if (!paddedImageFits(Cg)) return false;
   return <u64>Kd * <u64>roundUp(Fg, NR) * 4 <= <u64>SCR_W_BYTES;
+}
+
+/**
+ * The tap table of the direct forward: at `tt`, for each tap k = (ci, t0, t1, t2) of the weights'
+ * order, its byte offset in the padded image (planes of planeD floats, dims xD0..2).
+ */
+export function tapTable(tt: usize, Kd: i32, planeD: i32): void {
+  let k2 = 0, k1 = 0, kk0 = 0, ci = 0;
+  for (let k = 0; k < Kd; k++) {
+    store<i32>(tt + (<usize>k << 2), (ci * planeD + (kk0 * dl0 * xD1 + k1 * dl1) * xD2 + k2 * dl2) << 2);
+    if (++k2 == K2) {
+      k2 = 0;
+      if (++k1 == K1) {
+        k1 = 0;
+        if (++kk0 == K0) {
+          kk0 = 0;
+          ci++;
+        }
+      }
+    }
+  }
 }
 
 function forwardDirect(
@@ -1300,23 +1332,7 @@ function forwardDirect(
   const FgPad = roundUp(Fg, NR);
   const planeD = xD0 * xD1 * xD2;
   const kcb = balanced(Kd, KC, 4);
-  // tap table: byte offset of tap k = (ci, t0, t1, t2) in the padded image
-  {
-    let k2 = 0, k1 = 0, kk0 = 0, ci = 0;
-    for (let k = 0; k < Kd; k++) {
-      store<i32>(tt + (<usize>k << 2), (ci * planeD + (kk0 * dl0 * xD1 + k1 * dl1) * xD2 + k2 * dl2) << 2);
-      if (++k2 == K2) {
-        k2 = 0;
-        if (++k1 == K1) {
-          k1 = 0;
-          if (++kk0 == K0) {
-            kk0 = 0;
-            ci++;
-          }
-        }
-      }
-    }
-  }
+  tapTable(tt, Kd, planeD);
   memory.fill(xp, 0, <usize>(Cg * planeD) << 2);
   for (let u = u0; u < u1; u++) {
     // group-major, so that one group's packed weights serve all its images
@@ -1449,7 +1465,7 @@ function directTiles(
  * Copies `ch` channels of T0×T1×T2 at `src` into the padded buffer (dims xD0..2, zero border) at
  * front offsets f0..f2.
  */
-function copyPadded(xp: usize, src: usize, ch: i32, T0: i32, T1: i32, T2: i32, f0: i32, f1: i32, f2: i32): void {
+export function copyPadded(xp: usize, src: usize, ch: i32, T0: i32, T1: i32, T2: i32, f0: i32, f1: i32, f2: i32): void {
   const planeD = xD0 * xD1 * xD2;
   const n4 = <usize>(T2 & ~3) << 2;
   const rowBytes = <usize>T2 << 2;

@@ -3,9 +3,10 @@
 //
 // With stride 1 along the last axis, eight consecutive outputs (o0, o1, ox..ox+7) of one filter tap
 // (ch, t0, t1, t2) read eight consecutive input elements of the padded image: row k of the B panel is
-// the padded plane at base(o0, o1, ox) + off[k], a per-tap offset from a table. So the only copy is
-// the zero padding of one block of channels (a few hundred kilobytes, once per image and block); the
-// microkernel pays one extra scalar load per step for it. The weights are packed once per group.
+// the padded image at base(o0, o1, ox) + off[k], a per-tap offset from a table. The padded image
+// and the tap table are conv.ts's (setPaddedDims, copyPadded, tapTable: the zero border written once
+// per call, the interior copied once per image); the microkernel pays one extra scalar load per step
+// for reading through the table. The weights are packed once per group.
 // conv.ts has a direct form too, with output positions in the tile's rows and filters in its lanes
 // (Yᵀ = col(X)ᵀ·Wᵀ): it wins for short products (few channels × taps) and rows that are not a
 // multiple of eight; this one where many filters share long rows (W3, the 16×16 layers of W2).
@@ -15,9 +16,10 @@
 // Shapes this path does not take go to conv.ts's convForward; the choice depends on the shape only.
 import { madd, pi, scratch, share } from './common';
 import {
-  C, convForward, dl0, dl1, dl2, F, G, K0, K1, K2, N, O0, O1, O2, pb0, pb1, pb2, readGeom, S0, S1, S2, st0, st1, st2,
+  C, convForward, copyPadded, dl0, dl1, dl2, F, G, K0, K1, K2, MAX_TAPS, N, O0, O1, O2, paddedImageFits, pb0, pb1, pb2,
+  readGeom, S0, S1, S2, setPaddedDims, st0, st1, st2, tapTable, xD0, xD1, xD2,
 } from './conv';
-import { ASH, KC, MR, NR, SCR_PAD, SCR_PAD_BYTES, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, packA } from './gemm';
+import { ASH, KC, MR, NR, SCR_B, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, balanced, packA } from './gemm';
 
 /**
  * The direct microkernel: C[0..4, 0..8] (=|+=) Σ_k A[·,k] · B_k, where B_k is the eight floats at
@@ -147,86 +149,24 @@ function microD(kc: i32, pa: usize, tab: usize, base: usize, c: usize, ldc: usiz
   return v128.load(pa + (<usize>i << 4));
 }
 
-/** Bytes of padding slack after a padded block: the last panel of a row may read 8 floats past it. */
-const SLACK: usize = 64;
-
-/** Extent of the padded block along each axis (the input coordinates the outputs read, shifted by pb). */
-let E0: i32 = 1, E1: i32 = 1, E2: i32 = 1;
-
-/** The geometry of the call (conv.ts's readGeom) and the padded extents. */
-function geometry(p: usize): void {
-  readGeom(p);
-  E0 = (O0 - 1) * st0 + (K0 - 1) * dl0 + 1;
-  E1 = (O1 - 1) * st1 + (K1 - 1) * dl1 + 1;
-  E2 = (O2 - 1) * st2 + (K2 - 1) * dl2 + 1;
-}
-
-/** Channels per K block (a block is whole channels: kc = cb·KK ≤ KC, cb padded planes fit SCR_PAD). */
-function channelBlock(Cg: i32, KK: i32): i32 {
-  const plane = <u64>E0 * <u64>E1 * <u64>E2 * 4;
-  let cmax = KC / KK;
-  const byMem = <i32>((<u64>SCR_PAD_BYTES - SLACK) / plane);
-  if (byMem < cmax) cmax = byMem;
-  if (cmax < 1) return 0;
-  const nb = (Cg + cmax - 1) / cmax;
-  return (Cg + nb - 1) / nb;
-}
-
 /**
- * Whether the direct path covers this geometry: unit stride along the last axis, at least one full
- * panel of outputs per row, one channel's taps in a K block, a padded plane in SCR_PAD and the
- * group's packed weights in SCR_W.
+ * Whether the direct path covers this geometry: unit stride along the last axis, rows of outputs
+ * that fill panels of eight, enough taps, and the buffers of conv.ts's direct forward (the padded
+ * image, the tap table) plus the group's packed weights in SCR_W.
  */
 function directOk(): bool {
   // a row of outputs in panels of eight: at least 80 % of the lanes must be outputs
   if (st2 != 1 || O2 * 5 < ((O2 + NR - 1) / NR) * NR * 4) return false;
   const Cg = C / G;
   const Fg = F / G;
-  const KK = K0 * K1 * K2;
+  const Kd = Cg * K0 * K1 * K2;
   // short products (few channels × taps, like a first layer on 1–3 channels) go to conv.ts's
   // direct form with positions in the rows of the tile, which measured faster there
-  if (KK > KC || Fg < MR || Cg * KK < 64) return false;
-  if (channelBlock(Cg, KK) < 1) return false;
+  if (Fg < MR || Kd < 64 || Kd > MAX_TAPS) return false;
+  setPaddedDims();
+  if (!paddedImageFits(Cg)) return false;
   const Mpad = (Fg + MR - 1) / MR * MR;
-  return (<u64>Mpad * <u64>(Cg * KK) << ASH) <= <u64>SCR_W_BYTES;
-}
-
-/** Zero-padded copy of channels [c0, c0+cb) of one image's plane block `src` into `dst`. */
-function padBlock(dst: usize, src: usize, c0: i32, cb: i32): void {
-  const Sp = S0 * S1 * S2;
-  const lo = max(0, min(E2, pb2));
-  const hi = max(lo, min(E2, pb2 + S2));
-  const zero = f32x4.splat(0);
-  let q = dst;
-  for (let c = c0; c < c0 + cb; c++) {
-    const plane = src + (<usize>(c * Sp) << 2);
-    for (let e0 = 0; e0 < E0; e0++) {
-      const v0 = e0 - pb0;
-      for (let e1 = 0; e1 < E1; e1++) {
-        const v1 = e1 - pb1;
-        if (<u32>v0 < <u32>S0 && <u32>v1 < <u32>S1) {
-          let e2 = 0;
-          for (; e2 < lo; e2++) store<f32>(q + (<usize>e2 << 2), 0);
-          const row = plane + (<usize>((v0 * S1 + v1) * S2 + lo - pb2) << 2);
-          const qq = q + (<usize>lo << 2);
-          const n = hi - lo;
-          let i = 0;
-          for (; i + 4 <= n; i += 4) v128.store(qq + (<usize>i << 2), v128.load(row + (<usize>i << 2)));
-          for (; i < n; i++) store<f32>(qq + (<usize>i << 2), load<f32>(row + (<usize>i << 2)));
-          for (e2 = hi; e2 < E2; e2++) store<f32>(q + (<usize>e2 << 2), 0);
-        } else {
-          let e2 = 0;
-          for (; e2 + 4 <= E2; e2 += 4) v128.store(q + (<usize>e2 << 2), zero);
-          for (; e2 < E2; e2++) store<f32>(q + (<usize>e2 << 2), 0);
-        }
-        q += <usize>E2 << 2;
-      }
-    }
-  }
-  v128.store(q, zero);
-  v128.store(q, zero, 16);
-  v128.store(q, zero, 32);
-  v128.store(q, zero, 48);
+  return (<u64>Mpad * <u64>Kd << ASH) <= <u64>SCR_W_BYTES;
 }
 
 /**
@@ -234,7 +174,7 @@ function padBlock(dst: usize, src: usize, c0: i32, cb: i32): void {
  * shape, else the gather product. split 0: (image, group) units per thread; 1: output rows.
  */
 export function convAuto(p: usize, tid: i32, nt: i32): void {
-  geometry(p);
+  readGeom(p);
   if (!directOk()) {
     convForward(p, tid, nt);
     return;
@@ -249,8 +189,7 @@ export function convAuto(p: usize, tid: i32, nt: i32): void {
 function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32): void {
   const Cg = C / G;
   const Fg = F / G;
-  const KK = K0 * K1 * K2;
-  const Kd = Cg * KK;
+  const Kd = Cg * K0 * K1 * K2;
   const P = O0 * O1 * O2;
   const Sp = S0 * S1 * S2;
   const rows = O0 * O1;
@@ -264,46 +203,36 @@ function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32): vo
     r1 = share(rows, tid + 1, nt, 1);
   }
   if (u0 >= u1 || r0 >= r1) return;
-  const cb = channelBlock(Cg, KK);
   const Mpad = (Fg + MR - 1) / MR * MR;
+  const kcb = balanced(Kd, KC, 4);
   const wp = scratch() + SCR_W;
-  const pad = scratch() + SCR_PAD;
+  const xp = scratch() + SCR_B;
   const tab = scratch() + SCR_USER;
   const tile = scratch() + SCR_TILE;
   const ldc = <usize>P << 2;
+  // conv.ts's padded image (zero border written once, interior copied per image) and tap table
+  const planeD = xD0 * xD1 * xD2;
+  tapTable(tab, Kd, planeD);
+  memory.fill(xp, 0, <usize>(Cg * planeD) << 2);
   for (let u = u0; u < u1; u++) {
     // group-major, so that one group's packed weights serve all its images
     const g = u / N;
     const n = u % N;
-    const wg = w + (<usize>(g * Fg * Kd) << 2);
     if (u == u0 || n == 0) {
-      for (let c0 = 0; c0 < Cg; c0 += cb) {
-        const kc = min(cb, Cg - c0) * KK;
-        const dst = wp + (<usize>(c0 * KK * Mpad) << ASH);
-        packA(dst, wg, Kd, 1, 0, Fg, Fg, c0 * KK, kc);
-      }
+      const wg = w + (<usize>(g * Fg * Kd) << 2);
+      for (let pc = 0; pc < Kd; pc += kcb) packA(wp + (<usize>(pc * Mpad) << ASH), wg, Kd, 1, 0, Fg, Fg, pc, min(kcb, Kd - pc));
     }
-    const src = x + (<usize>((n * C + g * Cg) * Sp) << 2);
+    copyPadded(xp, x + (<usize>((n * C + g * Cg) * Sp) << 2), Cg, S0, S1, S2, pb0, pb1, pb2);
     const yg = y + (<usize>((n * F + g * Fg) * P) << 2);
-    for (let c0 = 0; c0 < Cg; c0 += cb) {
-      const nc = min(cb, Cg - c0);
-      const kc = nc * KK;
-      padBlock(pad, src, c0, nc);
-      // tap offsets (bytes) inside the padded block, in the weights' k order (channel, t0, t1, t2)
-      let k = 0;
-      for (let c = 0; c < nc; c++)
-        for (let t0 = 0; t0 < K0; t0++)
-          for (let t1 = 0; t1 < K1; t1++)
-            for (let t2 = 0; t2 < K2; t2++) {
-              store<i32>(tab + (<usize>k << 2), ((c * E0 + t0 * dl0) * E1 * E2 + t1 * dl1 * E2 + t2 * dl2) << 2);
-              k++;
-            }
-      const ablk = wp + (<usize>(c0 * KK * Mpad) << ASH);
-      const acc = c0 > 0;
+    for (let pc = 0; pc < Kd; pc += kcb) {
+      const kc = min(kcb, Kd - pc);
+      const tabk = tab + (<usize>pc << 2);
+      const ablk = wp + (<usize>(pc * Mpad) << ASH);
+      const acc = pc > 0;
       for (let r = r0; r < r1; r++) {
         const o0 = r / O1;
         const o1 = r % O1;
-        const rowBase = pad + (<usize>((o0 * st0 * E1 + o1 * st1) * E2) << 2);
+        const rowBase = xp + (<usize>((o0 * st0 * xD1 + o1 * st1) * xD2) << 2);
         const yrow = yg + (<usize>(r * O2) << 2);
         for (let ox = 0; ox < O2; ox += NR) {
           const cols = min(NR, O2 - ox);
@@ -312,9 +241,9 @@ function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32): vo
             const mr = min(MR, Fg - ir);
             const pa = ablk + (<usize>(ir * kc) << ASH);
             const cp = yrow + <usize>ir * ldc + (<usize>ox << 2);
-            if (cols == NR) microD(kc, pa, tab, base, cp, ldc, acc, mr);
+            if (cols == NR) microD(kc, pa, tabk, base, cp, ldc, acc, mr);
             else {
-              microD(kc, pa, tab, base, tile, NR * 4, false, MR);
+              microD(kc, pa, tabk, base, tile, NR * 4, false, MR);
               for (let i = 0; i < mr; i++)
                 for (let j = 0; j < cols; j++) {
                   const q = cp + <usize>i * ldc + (<usize>j << 2);

@@ -47,11 +47,8 @@ export const SCR_USER: usize = SCR_TILE + 256;
 /** Pre-packed convolution weights (all K blocks of one group), when they fit. */
 export const SCR_W: usize = SCR_USER + 65536;
 export const SCR_W_BYTES: usize = 4 << 20;
-/** Zero-padded image blocks of the direct convolution (convdirect.ts). */
-export const SCR_PAD: usize = SCR_W + SCR_W_BYTES;
-export const SCR_PAD_BYTES: usize = 1 << 20;
 /** Scratch each thread needs. */
-export const SCRATCH_BYTES: usize = SCR_PAD + SCR_PAD_BYTES;
+export const SCRATCH_BYTES: usize = SCR_W + SCR_W_BYTES;
 
 @inline function transpose4(dst: usize, r0: v128, r1: v128, r2: v128, r3: v128, stride: usize): void {
   const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
