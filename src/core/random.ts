@@ -133,7 +133,7 @@ function rotl32(x: number, k: number): number {
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return rotl32(x, k) >>> 0;
 }
 
 let globalGen = new Generator(0);

@@ -10,16 +10,19 @@ import type { Tensor } from '../core/tensor.js';
  * Defaults per layer: convolution and dense use heUniform (good for ReLU nets) with zero bias;
  * normalization scales are ones and offsets zeros; PReLU slopes 0.25.
  */
-export type InitializerName =
-  | 'zeros'
-  | 'ones'
-  | 'glorotUniform'
-  | 'glorotNormal'
-  | 'heUniform'
-  | 'heNormal'
-  | 'lecunUniform'
-  | 'lecunNormal'
-  | 'orthogonal';
+const NAMES = [
+  'zeros',
+  'ones',
+  'glorotUniform',
+  'glorotNormal',
+  'heUniform',
+  'heNormal',
+  'lecunUniform',
+  'lecunNormal',
+  'orthogonal',
+] as const;
+
+export type InitializerName = (typeof NAMES)[number];
 
 export type Initializer =
   | InitializerName
@@ -33,18 +36,6 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   const rf = shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: shape[1] * rf, fanOut: shape[0] * rf };
 }
-
-const NAMES: readonly InitializerName[] = [
-  'zeros',
-  'ones',
-  'glorotUniform',
-  'glorotNormal',
-  'heUniform',
-  'heNormal',
-  'lecunUniform',
-  'lecunNormal',
-  'orthogonal',
-];
 
 /**
  * Checks an initializer (from code or a model file) before it draws anything: a known name, or
