@@ -384,6 +384,10 @@ describe('wasm kernels match the reference', () => {
           [5, 17, 130],
           // ≥ 5·10⁷ flops with ≥ 64 rows per thread: B packed once for all threads (gemmPackB)
           [262, 300, 330],
+          // ≥ 96 rows: the 6-row tile of the fused multiply-add build, with a row edge (97 = 16·6 + 1),
+          // a K not a multiple of 4 and a column edge
+          [97, 67, 21],
+          [100, 9, 8],
           // fewer rows than the 4-row tile: the unpacked row-times-matrix path
           [1, 67, 13],
           [2, 9, 21],

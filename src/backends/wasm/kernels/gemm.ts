@@ -1,5 +1,5 @@
 // Single-precision matrix product C (M×N) (=|+=) op(A) (M×K) · op(B) (K×N): packed panels and a 4×8
-// register-tiled v128 microkernel. Every operand is read through strides (in elements), so the
+// register-tiled v128 microkernel (6×8 for large products in the fused multiply-add build). Every operand is read through strides (in elements), so the
 // transposed variants backward needs cost nothing extra: the pack routines absorb the transposes.
 //
 // Packed layouts (per thread scratch):
@@ -24,6 +24,17 @@ export const ASH: usize = COMPACT_A ? 2 : 4;
   else v128.store(q, f32x4.splat(v));
 }
 export const NR: i32 = 8;
+/** Rows of the fused multiply-add build's large-product tile (micro6). */
+export const MR6: i32 = 6;
+
+/**
+ * Panel height for a product of `rows` rows: MR6 in the fused multiply-add build when the rows are
+ * many (the 6×8 tile is faster, and the padding to a multiple of 6 costs under 2 %), else MR.
+ * Both tiles sum every element in the same order, so the choice never changes a result.
+ */
+@inline export function panelRows(rows: i32): i32 {
+  return COMPACT_A && rows >= 96 ? MR6 : MR;
+}
 /** Largest K block (a 4×KC A panel and a KC×8 B panel stay in L1). */
 export const KC: i32 = COMPACT_A ? 512 : 320;
 /** Largest M block (the packed A block stays in L2). */
@@ -63,28 +74,47 @@ export const SCRATCH_BYTES: usize = SCR_W + SCR_W_BYTES;
 
 /**
  * Packs rows [i0, i0+mc) × columns [k0, k0+kc) of A (element (i,k) at a + i*rs + k*cs) into
- * pre-broadcast MR-row panels. Rows at or past M are zero.
+ * MR-row panels (pre-broadcast or compact, see COMPACT_A). Rows at or past M are zero.
  */
 export function packA(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, M: i32, k0: i32, kc: i32): void {
+  packPanels(dst, a, rs, cs, i0, mc, M, k0, kc, MR);
+}
+
+/** packA with panels of `mr` rows (MR, or MR6 in the compact layout). */
+function packPanels(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, M: i32, k0: i32, kc: i32, mr: i32): void {
   const csb = <usize>cs << 2;
-  const step = <usize>MR << ASH;
-  for (let ir = 0; ir < mc; ir += MR) {
+  const step = <usize>mr << ASH;
+  const rsb = <usize>rs << 2;
+  for (let ir = 0; ir < mc; ir += mr) {
     const panel = dst + (<usize>(ir * kc) << ASH);
-    if (COMPACT_A && cs == 1 && i0 + ir + MR <= M) {
-      // four rows contiguous in k: 4×4 register transposes give the compact panel directly
+    if (COMPACT_A && cs == 1 && i0 + ir + mr <= M && (mr == 4 || mr == 6)) {
+      // rows contiguous in k: 4×4 register transposes give four rows of the compact panel directly,
+      // and for six rows a 2×4 interleave the other two (8 bytes per k)
       const p0 = a + (<usize>((i0 + ir) * rs + k0) << 2);
-      const rsb = <usize>rs << 2;
+      const p4 = p0 + 4 * rsb;
+      const kstep = <usize>mr << 2;
       let k = 0;
       for (; k + 4 <= kc; k += 4) {
         const o = <usize>k << 2;
-        transpose4(panel + (o << 2), v128.load(p0 + o), v128.load(p0 + rsb + o), v128.load(p0 + 2 * rsb + o), v128.load(p0 + 3 * rsb + o), 16);
+        const q = panel + <usize>k * kstep;
+        transpose4(q, v128.load(p0 + o), v128.load(p0 + rsb + o), v128.load(p0 + 2 * rsb + o), v128.load(p0 + 3 * rsb + o), kstep);
+        if (mr == 6) {
+          const r4 = v128.load(p4 + o);
+          const r5 = v128.load(p4 + rsb + o);
+          const lo = v128.shuffle<i32>(r4, r5, 0, 4, 1, 5);
+          const hi = v128.shuffle<i32>(r4, r5, 2, 6, 3, 7);
+          v128.store64_lane(q + 16, lo, 0);
+          v128.store64_lane(q + 16 + kstep, lo, 1);
+          v128.store64_lane(q + 16 + 2 * kstep, hi, 0);
+          v128.store64_lane(q + 16 + 3 * kstep, hi, 1);
+        }
       }
       for (; k < kc; k++)
-        for (let r = 0; r < MR; r++)
-          store<f32>(panel + (<usize>(k * MR + r) << 2), load<f32>(p0 + <usize>r * rsb + (<usize>k << 2)));
+        for (let r = 0; r < mr; r++)
+          store<f32>(panel + (<usize>(k * mr + r) << 2), load<f32>(p0 + <usize>r * rsb + (<usize>k << 2)));
       continue;
     }
-    for (let r = 0; r < MR; r++) {
+    for (let r = 0; r < mr; r++) {
       const i = i0 + ir + r;
       let q = panel + (<usize>r << ASH);
       if (i < M) {
@@ -361,23 +391,138 @@ function microC(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool):
 }
 
 /**
+ * The 6×8 microkernel of the fused multiply-add build, on compact A panels: twelve accumulators
+ * (the 4×8 tile's eight are just the FMA latency × issue width, and any stall shows). Two B
+ * vectors, one A splat: fifteen live v128, V8's allocatable fifteen. The tests `kc == -n` are never
+ * true (kc ≥ 1); each ends a basic block, which stops TurboFan from scheduling all six A splats of
+ * a step ahead of the multiply-adds (seventeen live values: it spills two accumulators and runs at
+ * half speed). A compare with a constant and a never-taken branch are one fused µop.
+ * Unrolled twice with an exit test between the steps, like micro.
+ */
+function micro6(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0);
+  let c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0);
+  let c51 = f32x4.splat(0);
+  const end = pb + (<usize>kc << 5);
+  const paEnd = pa + <usize>kc * 24;
+  while (pb < end) {
+    { const b0 = v128.load(pb, 0);
+    const b1 = v128.load(pb, 16);
+    { const a = v128.load32_splat(pa, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01); }
+    if (kc == -1) break;
+    { const a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11); }
+    if (kc == -2) break;
+    { const a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21); }
+    if (kc == -3) break;
+    { const a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31); }
+    if (kc == -4) break;
+    { const a = v128.load32_splat(pa, 16);
+    c40 = madd(a, b0, c40);
+    c41 = madd(a, b1, c41); }
+    if (kc == -5) break;
+    { const a = v128.load32_splat(pa, 20);
+    c50 = madd(a, b0, c50);
+    c51 = madd(a, b1, c51); }
+    }
+    if (pb + 32 >= end) break;
+    { const b0 = v128.load(pb, 32);
+    const b1 = v128.load(pb, 48);
+    { const a = v128.load32_splat(pa, 24);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01); }
+    if (kc == -7) break;
+    { const a = v128.load32_splat(pa, 28);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11); }
+    if (kc == -8) break;
+    { const a = v128.load32_splat(pa, 32);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21); }
+    if (kc == -9) break;
+    { const a = v128.load32_splat(pa, 36);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31); }
+    if (kc == -10) break;
+    { const a = v128.load32_splat(pa, 40);
+    c40 = madd(a, b0, c40);
+    c41 = madd(a, b1, c41); }
+    if (kc == -11) break;
+    { const a = v128.load32_splat(pa, 44);
+    c50 = madd(a, b0, c50);
+    c51 = madd(a, b1, c51); }
+    }
+    pa += 48;
+    pb += 64;
+  }
+  let cr = c;
+  if (acc) { c00 = f32x4.add(v128.load(cr), c00); c01 = f32x4.add(v128.load(cr, 16), c01); }
+  v128.store(cr, c00);
+  v128.store(cr, c01, 16);
+  cr += ldc;
+  if (acc) { c10 = f32x4.add(v128.load(cr), c10); c11 = f32x4.add(v128.load(cr, 16), c11); }
+  v128.store(cr, c10);
+  v128.store(cr, c11, 16);
+  cr += ldc;
+  if (acc) { c20 = f32x4.add(v128.load(cr), c20); c21 = f32x4.add(v128.load(cr, 16), c21); }
+  v128.store(cr, c20);
+  v128.store(cr, c21, 16);
+  cr += ldc;
+  if (acc) { c30 = f32x4.add(v128.load(cr), c30); c31 = f32x4.add(v128.load(cr, 16), c31); }
+  v128.store(cr, c30);
+  v128.store(cr, c31, 16);
+  cr += ldc;
+  if (acc) { c40 = f32x4.add(v128.load(cr), c40); c41 = f32x4.add(v128.load(cr, 16), c41); }
+  v128.store(cr, c40);
+  v128.store(cr, c41, 16);
+  cr += ldc;
+  if (acc) { c50 = f32x4.add(v128.load(cr), c50); c51 = f32x4.add(v128.load(cr, 16), c51); }
+  v128.store(cr, c50);
+  v128.store(cr, c51, 16);
+}
+
+/**
  * Multiplies a packed A block (mc×kc) by a packed B block (kc×nc) into C (strides in elements).
  * Full tiles with unit column stride go straight to C; edge and strided tiles pass through a tile.
  */
 export function macro(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, rsc: i32, csc: i32, acc: bool): void {
+  macroRows(ap, bp, mc, nc, kc, c, rsc, csc, acc, MR);
+}
+
+/** macro on panels of `MR_` rows: MR, or MR6 (the compact layout only). */
+function macroRows(ap: usize, bp: usize, mc: i32, nc: i32, kc: i32, c: usize, rsc: i32, csc: i32, acc: bool, MR_: i32): void {
   const tile = scratch() + SCR_TILE;
   const ldc = <usize>rsc << 2;
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const pb = bp + (<usize>(jr * kc) << 2);
-    for (let ir = 0; ir < mc; ir += MR) {
-      const mr = min(MR, mc - ir);
+    for (let ir = 0; ir < mc; ir += MR_) {
+      const mr = min(MR_, mc - ir);
       const pa = ap + (<usize>(ir * kc) << ASH);
-      if (nr == NR && mr == MR && csc == 1) {
-        if (COMPACT_A) microC(kc, pa, pb, c + (<usize>(ir * rsc + jr) << 2), ldc, acc);
-        else micro(kc, pa, pb, c + (<usize>(ir * rsc + jr) << 2), ldc, acc);
+      if (nr == NR && mr == MR_ && csc == 1) {
+        const cp = c + (<usize>(ir * rsc + jr) << 2);
+        if (COMPACT_A && MR_ == MR6) micro6(kc, pa, pb, cp, ldc, acc);
+        else if (COMPACT_A) microC(kc, pa, pb, cp, ldc, acc);
+        else micro(kc, pa, pb, cp, ldc, acc);
       } else {
-        if (COMPACT_A) microC(kc, pa, pb, tile, NR * 4, false);
+        if (COMPACT_A && MR_ == MR6) micro6(kc, pa, pb, tile, NR * 4, false);
+        else if (COMPACT_A) microC(kc, pa, pb, tile, NR * 4, false);
         else micro(kc, pa, pb, tile, NR * 4, false);
         for (let r = 0; r < mr; r++)
           for (let q = 0; q < nr; q++) {
@@ -477,6 +622,11 @@ function gemvRange(
   }
 }
 
+/** Alignment of the row shares of M rows over nt threads: whole 6-row and 4-row panels when large. */
+@inline function rowAlign(M: i32, nt: i32): i32 {
+  return COMPACT_A && M >= 96 * nt ? 12 : MR;
+}
+
 /** Sum of the four lanes, in a fixed order. */
 @inline function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
@@ -494,7 +644,8 @@ export function gemmRange(
   const bp = scratch() + SCR_B;
   const ncb = balanced(j1 - j0, NC, NR);
   const kcb = balanced(K, KC, 4);
-  const mcb = balanced(i1 - i0, MC, MR);
+  const mr = panelRows(i1 - i0);
+  const mcb = balanced(i1 - i0, MC, mr);
   for (let jc = j0; jc < j1; jc += ncb) {
     const nc = min(ncb, j1 - jc);
     for (let pc = 0; pc < K; pc += kcb) {
@@ -503,8 +654,8 @@ export function gemmRange(
       const acc = accumulate || pc > 0;
       for (let ic = i0; ic < i1; ic += mcb) {
         const mc = min(mcb, i1 - ic);
-        packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
-        macro(ap, bp, mc, nc, kc, c + (<usize>(ic * rsc + jc * csc) << 2), rsc, csc, acc);
+        packPanels(ap, a, rsa, csa, ic, mc, M, pc, kc, mr);
+        macroRows(ap, bp, mc, nc, kc, c + (<usize>(ic * rsc + jc * csc) << 2), rsc, csc, acc, mr);
       }
     }
   }
@@ -544,8 +695,9 @@ export function matmul(p: usize, tid: i32, nt: i32): void {
     j0 = share(N, tid, nt, NR);
     j1 = share(N, tid + 1, nt, NR);
   } else {
-    i0 = share(M, tid, nt, MR);
-    i1 = share(M, tid + 1, nt, MR);
+    const al = rowAlign(M, nt);
+    i0 = share(M, tid, nt, al);
+    i1 = share(M, tid + 1, nt, al);
   }
   if (i0 >= i1 || j0 >= j1) return;
   for (let i = b0; i < b1; i++) {
@@ -596,8 +748,9 @@ export function gemmPackB(p: usize, tid: i32, nt: i32): void {
 export function gemmPacked(p: usize, tid: i32, nt: i32): void {
   const M = pi(p, 0);
   const N = pi(p, 1);
-  const i0 = share(M, tid, nt, MR);
-  const i1 = share(M, tid + 1, nt, MR);
+  const al = rowAlign(M, nt);
+  const i0 = share(M, tid, nt, al);
+  const i1 = share(M, tid + 1, nt, al);
   if (i0 >= i1) return;
   const a = <usize>pi(p, 3);
   const rsa = pi(p, 4);
@@ -609,10 +762,11 @@ export function gemmPacked(p: usize, tid: i32, nt: i32): void {
   const kc = pi(p, 13);
   const bp = <usize>pi(p, 14);
   const ap = scratch() + SCR_A;
-  const mcb = balanced(i1 - i0, MC, MR);
+  const mr = panelRows(i1 - i0);
+  const mcb = balanced(i1 - i0, MC, mr);
   for (let ic = i0; ic < i1; ic += mcb) {
     const mc = min(mcb, i1 - ic);
-    packA(ap, a, rsa, csa, ic, mc, M, pc, kc);
-    macro(ap, bp, mc, nc, kc, c + (<usize>(ic * N + jc) << 2), N, 1, pc > 0);
+    packPanels(ap, a, rsa, csa, ic, mc, M, pc, kc, mr);
+    macroRows(ap, bp, mc, nc, kc, c + (<usize>(ic * N + jc) << 2), N, 1, pc > 0, mr);
   }
 }
