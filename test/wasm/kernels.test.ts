@@ -448,6 +448,10 @@ describe('wasm kernels match the reference', () => {
       // Cg·KK = 540: two channel blocks accumulate into the output
       { x: [1, 60, 10, 8], w: [4, 60, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
       { x: [2, 3, 40], w: [4, 3, 5], stride: [1], pb: [2], pe: [2], dl: [1], g: 1 },
+      // ≥ 24 filters: six per tile in the fused multiply-add build (46 = 7·6 + 4: a short last panel;
+      // 24 filters on 540 taps: two blocks accumulate; rows of 20 = 8 + 8 + 4: a column edge)
+      { x: [2, 8, 5, 16], w: [46, 8, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
+      { x: [1, 60, 4, 20], w: [24, 60, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
       // the input gradient of unit-stride convolutions on the direct path: groups; padding beyond
       // the dilated kernel (negative padding of the equivalent convolution)
       { x: [2, 8, 5, 16], w: [8, 4, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 2 },

@@ -19,7 +19,7 @@ import {
   C, convForward, copyPadded, dl0, dl1, dl2, F, G, K0, K1, K2, MAX_TAPS, N, O0, O1, O2, paddedImageFits, pb0, pb1, pb2,
   readGeom, S0, S1, S2, setPaddedDims, st0, st1, st2, tapTable, xD0, xD1, xD2,
 } from './conv';
-import { ASH, KC, MR, NR, SCR_B, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, balanced, packA } from './gemm';
+import { ASH, COMPACT_A, KC, MR, MR6, NR, SCR_B, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, balanced, packPanels } from './gemm';
 
 /**
  * The direct microkernel: C[0..4, 0..8] (=|+=) Σ_k A[·,k] · B_k, where B_k is the eight floats at
@@ -143,6 +143,246 @@ function microD(kc: i32, pa: usize, tab: usize, base: usize, c: usize, ldc: usiz
   }
 }
 
+/**
+ * microD with six filters in the rows (the fused multiply-add build, compact A): twelve
+ * accumulators, the basic block ended after each row by a never-true `kc == -n` test so that
+ * TurboFan does not hoist the six A splats of a step (see gemm.ts's micro6). mr ≤ 6 rows are stored.
+ */
+function microD6(kc: i32, pa: usize, tab: usize, base: usize, c: usize, ldc: usize, acc: bool, mr: i32): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0);
+  let c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0);
+  let c51 = f32x4.splat(0);
+  const end = tab + (<usize>kc << 2);
+  while (tab < end) {
+    {
+      const r = base + <usize>load<i32>(tab, 0);
+      const b0 = v128.load(r, 0);
+      const b1 = v128.load(r, 16);
+      {
+        const a = v128.load32_splat(pa, 0);
+        c00 = madd(a, b0, c00);
+        c01 = madd(a, b1, c01);
+      }
+      if (kc == -1) break;
+      {
+        const a = v128.load32_splat(pa, 4);
+        c10 = madd(a, b0, c10);
+        c11 = madd(a, b1, c11);
+      }
+      if (kc == -2) break;
+      {
+        const a = v128.load32_splat(pa, 8);
+        c20 = madd(a, b0, c20);
+        c21 = madd(a, b1, c21);
+      }
+      if (kc == -3) break;
+      {
+        const a = v128.load32_splat(pa, 12);
+        c30 = madd(a, b0, c30);
+        c31 = madd(a, b1, c31);
+      }
+      if (kc == -4) break;
+      {
+        const a = v128.load32_splat(pa, 16);
+        c40 = madd(a, b0, c40);
+        c41 = madd(a, b1, c41);
+      }
+      if (kc == -5) break;
+      {
+        const a = v128.load32_splat(pa, 20);
+        c50 = madd(a, b0, c50);
+        c51 = madd(a, b1, c51);
+      }
+    }
+    if (tab + 4 >= end) break;
+    {
+      const r = base + <usize>load<i32>(tab, 4);
+      const b0 = v128.load(r, 0);
+      const b1 = v128.load(r, 16);
+      {
+        const a = v128.load32_splat(pa, 24);
+        c00 = madd(a, b0, c00);
+        c01 = madd(a, b1, c01);
+      }
+      if (kc == -6) break;
+      {
+        const a = v128.load32_splat(pa, 28);
+        c10 = madd(a, b0, c10);
+        c11 = madd(a, b1, c11);
+      }
+      if (kc == -7) break;
+      {
+        const a = v128.load32_splat(pa, 32);
+        c20 = madd(a, b0, c20);
+        c21 = madd(a, b1, c21);
+      }
+      if (kc == -8) break;
+      {
+        const a = v128.load32_splat(pa, 36);
+        c30 = madd(a, b0, c30);
+        c31 = madd(a, b1, c31);
+      }
+      if (kc == -9) break;
+      {
+        const a = v128.load32_splat(pa, 40);
+        c40 = madd(a, b0, c40);
+        c41 = madd(a, b1, c41);
+      }
+      if (kc == -10) break;
+      {
+        const a = v128.load32_splat(pa, 44);
+        c50 = madd(a, b0, c50);
+        c51 = madd(a, b1, c51);
+      }
+    }
+    if (tab + 8 >= end) break;
+    {
+      const r = base + <usize>load<i32>(tab, 8);
+      const b0 = v128.load(r, 0);
+      const b1 = v128.load(r, 16);
+      {
+        const a = v128.load32_splat(pa, 48);
+        c00 = madd(a, b0, c00);
+        c01 = madd(a, b1, c01);
+      }
+      if (kc == -11) break;
+      {
+        const a = v128.load32_splat(pa, 52);
+        c10 = madd(a, b0, c10);
+        c11 = madd(a, b1, c11);
+      }
+      if (kc == -12) break;
+      {
+        const a = v128.load32_splat(pa, 56);
+        c20 = madd(a, b0, c20);
+        c21 = madd(a, b1, c21);
+      }
+      if (kc == -13) break;
+      {
+        const a = v128.load32_splat(pa, 60);
+        c30 = madd(a, b0, c30);
+        c31 = madd(a, b1, c31);
+      }
+      if (kc == -14) break;
+      {
+        const a = v128.load32_splat(pa, 64);
+        c40 = madd(a, b0, c40);
+        c41 = madd(a, b1, c41);
+      }
+      if (kc == -15) break;
+      {
+        const a = v128.load32_splat(pa, 68);
+        c50 = madd(a, b0, c50);
+        c51 = madd(a, b1, c51);
+      }
+    }
+    if (tab + 12 >= end) break;
+    {
+      const r = base + <usize>load<i32>(tab, 12);
+      const b0 = v128.load(r, 0);
+      const b1 = v128.load(r, 16);
+      {
+        const a = v128.load32_splat(pa, 72);
+        c00 = madd(a, b0, c00);
+        c01 = madd(a, b1, c01);
+      }
+      if (kc == -16) break;
+      {
+        const a = v128.load32_splat(pa, 76);
+        c10 = madd(a, b0, c10);
+        c11 = madd(a, b1, c11);
+      }
+      if (kc == -17) break;
+      {
+        const a = v128.load32_splat(pa, 80);
+        c20 = madd(a, b0, c20);
+        c21 = madd(a, b1, c21);
+      }
+      if (kc == -18) break;
+      {
+        const a = v128.load32_splat(pa, 84);
+        c30 = madd(a, b0, c30);
+        c31 = madd(a, b1, c31);
+      }
+      if (kc == -19) break;
+      {
+        const a = v128.load32_splat(pa, 88);
+        c40 = madd(a, b0, c40);
+        c41 = madd(a, b1, c41);
+      }
+      if (kc == -20) break;
+      {
+        const a = v128.load32_splat(pa, 92);
+        c50 = madd(a, b0, c50);
+        c51 = madd(a, b1, c51);
+      }
+    }
+    pa += 96;
+    tab += 16;
+  }
+  const c0p = c;
+  const c1p = c + <usize>1 * ldc;
+  const c2p = c + <usize>2 * ldc;
+  const c3p = c + <usize>3 * ldc;
+  const c4p = c + <usize>4 * ldc;
+  const c5p = c + <usize>5 * ldc;
+  if (acc) {
+    c00 = f32x4.add(v128.load(c0p), c00);
+    c01 = f32x4.add(v128.load(c0p, 16), c01);
+    if (mr > 1) {
+      c10 = f32x4.add(v128.load(c1p), c10);
+      c11 = f32x4.add(v128.load(c1p, 16), c11);
+    }
+    if (mr > 2) {
+      c20 = f32x4.add(v128.load(c2p), c20);
+      c21 = f32x4.add(v128.load(c2p, 16), c21);
+    }
+    if (mr > 3) {
+      c30 = f32x4.add(v128.load(c3p), c30);
+      c31 = f32x4.add(v128.load(c3p, 16), c31);
+    }
+    if (mr > 4) {
+      c40 = f32x4.add(v128.load(c4p), c40);
+      c41 = f32x4.add(v128.load(c4p, 16), c41);
+    }
+    if (mr > 5) {
+      c50 = f32x4.add(v128.load(c5p), c50);
+      c51 = f32x4.add(v128.load(c5p, 16), c51);
+    }
+  }
+  v128.store(c0p, c00);
+  v128.store(c0p, c01, 16);
+  if (mr > 1) {
+    v128.store(c1p, c10);
+    v128.store(c1p, c11, 16);
+  }
+  if (mr > 2) {
+    v128.store(c2p, c20);
+    v128.store(c2p, c21, 16);
+  }
+  if (mr > 3) {
+    v128.store(c3p, c30);
+    v128.store(c3p, c31, 16);
+  }
+  if (mr > 4) {
+    v128.store(c4p, c40);
+    v128.store(c4p, c41, 16);
+  }
+  if (mr > 5) {
+    v128.store(c5p, c50);
+    v128.store(c5p, c51, 16);
+  }
+}
+
 /** Packed A element i of the panel as a vector (compact: splat load; plain: pre-broadcast load). */
 @inline function loadA(pa: usize, i: i32): v128 {
   if (ASH == 2) return v128.load32_splat(pa + (<usize>i << 2));
@@ -165,8 +405,17 @@ function directOk(): bool {
   if (Fg < MR || Kd < 64 || Kd > MAX_TAPS) return false;
   setPaddedDims();
   if (!paddedImageFits(Cg)) return false;
-  const Mpad = (Fg + MR - 1) / MR * MR;
+  const dr = filterRows(Fg);
+  const Mpad = (Fg + dr - 1) / dr * dr;
   return (<u64>Mpad * <u64>Kd << ASH) <= <u64>SCR_W_BYTES;
+}
+
+/**
+ * Filters per tile: six in the fused multiply-add build (microD6, twelve accumulators) unless the
+ * padding to a multiple of six costs more than 4 % over fours (32 filters would pad to 36), else MR.
+ */
+@inline function filterRows(Fg: i32): i32 {
+  return COMPACT_A && Fg >= 24 && (Fg + 5) / 6 * 6 * 25 <= (Fg + 3) / 4 * 4 * 26 ? MR6 : MR;
 }
 
 /**
@@ -203,7 +452,8 @@ function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32): vo
     r1 = share(rows, tid + 1, nt, 1);
   }
   if (u0 >= u1 || r0 >= r1) return;
-  const Mpad = (Fg + MR - 1) / MR * MR;
+  const dr = filterRows(Fg);
+  const Mpad = (Fg + dr - 1) / dr * dr;
   const kcb = balanced(Kd, KC, 4);
   const wp = scratch() + SCR_W;
   const xp = scratch() + SCR_B;
@@ -220,7 +470,8 @@ function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32): vo
     const n = u % N;
     if (u == u0 || n == 0) {
       const wg = w + (<usize>(g * Fg * Kd) << 2);
-      for (let pc = 0; pc < Kd; pc += kcb) packA(wp + (<usize>(pc * Mpad) << ASH), wg, Kd, 1, 0, Fg, Fg, pc, min(kcb, Kd - pc));
+      for (let pc = 0; pc < Kd; pc += kcb)
+        packPanels(wp + (<usize>(pc * Mpad) << ASH), wg, Kd, 1, 0, Fg, Fg, pc, min(kcb, Kd - pc), dr);
     }
     copyPadded(xp, x + (<usize>((n * C + g * Cg) * Sp) << 2), Cg, S0, S1, S2, pb0, pb1, pb2);
     const yg = y + (<usize>((n * F + g * Fg) * P) << 2);
@@ -237,13 +488,16 @@ function direct(x: usize, w: usize, y: usize, split: i32, tid: i32, nt: i32): vo
         for (let ox = 0; ox < O2; ox += NR) {
           const cols = min(NR, O2 - ox);
           const base = rowBase + (<usize>ox << 2);
-          for (let ir = 0; ir < Fg; ir += MR) {
-            const mr = min(MR, Fg - ir);
+          for (let ir = 0; ir < Fg; ir += dr) {
+            const mr = min(dr, Fg - ir);
             const pa = ablk + (<usize>(ir * kc) << ASH);
             const cp = yrow + <usize>ir * ldc + (<usize>ox << 2);
-            if (cols == NR) microD(kc, pa, tabk, base, cp, ldc, acc, mr);
-            else {
-              microD(kc, pa, tabk, base, tile, NR * 4, false, MR);
+            if (cols == NR) {
+              if (COMPACT_A && dr == MR6) microD6(kc, pa, tabk, base, cp, ldc, acc, mr);
+              else microD(kc, pa, tabk, base, cp, ldc, acc, mr);
+            } else {
+              if (COMPACT_A && dr == MR6) microD6(kc, pa, tabk, base, tile, NR * 4, false, MR6);
+              else microD(kc, pa, tabk, base, tile, NR * 4, false, MR);
               for (let i = 0; i < mr; i++)
                 for (let j = 0; j < cols; j++) {
                   const q = cp + <usize>i * ldc + (<usize>j << 2);

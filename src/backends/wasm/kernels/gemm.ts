@@ -81,7 +81,7 @@ export function packA(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, 
 }
 
 /** packA with panels of `mr` rows (MR, or MR6 in the compact layout). */
-function packPanels(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, M: i32, k0: i32, kc: i32, mr: i32): void {
+export function packPanels(dst: usize, a: usize, rs: i32, cs: i32, i0: i32, mc: i32, M: i32, k0: i32, kc: i32, mr: i32): void {
   const csb = <usize>cs << 2;
   const step = <usize>mr << ASH;
   const rsb = <usize>rs << 2;
