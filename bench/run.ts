@@ -3,6 +3,8 @@
 // five repetitions of at least 0.2 s; the median, min and max rates are reported. Without --threads
 // every workload runs on 1 thread and on all cores.
 import { availableParallelism } from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { kernelVariant } from '../src/backends/wasm/loader.js';
 import { conv2d, getThreads, matmul, noGrad, randn, scope, setThreads, type Tensor } from '../src/index.js';
 import { cifarCnn, lenet, trainingStep } from './workloads.js';
@@ -145,7 +147,21 @@ function median(v: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function main(): void {
+/**
+ * Collects the garbage the previous workload left (its model, optimizer state and tensors, freed
+ * through the FinalizationRegistry) before the next one is measured, so that the collector's work on
+ * one workload's leftovers does not land in another's timing (with two threads on two cores, a
+ * concurrent marking thread takes a core from the kernels).
+ */
+async function settle(): Promise<void> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  await new Promise((r) => setTimeout(r, 20));
+  gc();
+}
+
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
   const ti = args.indexOf('--threads');
@@ -163,6 +179,7 @@ function main(): void {
       else console.log(`${w.id}  ${w.title}: not yet implemented`);
       continue;
     }
+    await settle();
     const { call, work } = w.setup();
     for (const t of threadList) {
       setThreads(t);
@@ -199,6 +216,6 @@ function main(): void {
 const round = (v: number) => Math.round(v * 100) / 100;
 const fmt = (v: number) => v.toFixed(1).padStart(7);
 
-main();
+await main();
 
 export type { Tensor };
