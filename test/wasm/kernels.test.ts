@@ -452,6 +452,9 @@ describe('wasm kernels match the reference', () => {
       // 24 filters on 540 taps: two blocks accumulate; rows of 20 = 8 + 8 + 4: a column edge)
       { x: [2, 8, 5, 16], w: [46, 8, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
       { x: [1, 60, 4, 20], w: [24, 60, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
+      // a multiple of six filters on 16–63 taps (LeNet's first layer): the six-filter direct path too
+      { x: [2, 1, 6, 16], w: [6, 1, 5, 5], stride: [1, 1], pb: [2, 2], pe: [2, 2], dl: [1, 1], g: 1 },
+      { x: [1, 2, 5, 24], w: [12, 2, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
       // the input gradient of unit-stride convolutions on the direct path: groups; padding beyond
       // the dilated kernel (negative padding of the equivalent convolution)
       { x: [2, 8, 5, 16], w: [8, 4, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 2 },

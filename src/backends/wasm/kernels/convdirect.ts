@@ -401,8 +401,10 @@ function directOk(): bool {
   const Fg = F / G;
   const Kd = Cg * K0 * K1 * K2;
   // short products (few channels × taps, like a first layer on 1–3 channels) go to conv.ts's
-  // direct form with positions in the rows of the tile, which measured faster there
-  if (Fg < MR || Kd < 64 || Kd > MAX_TAPS) return false;
+  // direct form with positions in the rows of the tile, which measured faster there — unless the
+  // filters fill six-row tiles and there are ≥ 16 taps (LeNet's 6 filters of 5×5 on one channel:
+  // 24 → 26 GFLOP/s at batch 1, 28 → 30 at batch 64)
+  if (Fg < MR || Kd < (filterRows(Fg) == MR6 ? 16 : 64) || Kd > MAX_TAPS) return false;
   setPaddedDims();
   if (!paddedImageFits(Cg)) return false;
   const dr = filterRows(Fg);
@@ -411,11 +413,12 @@ function directOk(): bool {
 }
 
 /**
- * Filters per tile: six in the fused multiply-add build (microD6, twelve accumulators) unless the
- * padding to a multiple of six costs more than 4 % over fours (32 filters would pad to 36), else MR.
+ * Filters per tile: six in the fused multiply-add build (microD6, twelve accumulators) for ≥ 24
+ * filters or a multiple of six, unless the padding to a multiple of six costs more than 4 % over
+ * fours (32 filters would pad to 36); else MR.
  */
 @inline function filterRows(Fg: i32): i32 {
-  return COMPACT_A && Fg >= 24 && (Fg + 5) / 6 * 6 * 25 <= (Fg + 3) / 4 * 4 * 26 ? MR6 : MR;
+  return COMPACT_A && (Fg >= 24 || Fg % 6 == 0) && (Fg + 5) / 6 * 6 * 25 <= (Fg + 3) / 4 * 4 * 26 ? MR6 : MR;
 }
 
 /**
