@@ -455,6 +455,21 @@ describe('wasm kernels match the reference', () => {
       // a multiple of six filters on 16–63 taps (LeNet's first layer): the six-filter direct path too
       { x: [2, 1, 6, 16], w: [6, 1, 5, 5], stride: [1, 1], pb: [2, 2], pe: [2, 2], dl: [1, 1], g: 1 },
       { x: [1, 2, 5, 24], w: [12, 2, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
+      // unit strides, a multiple of six input channels and dX about as large as dY: the input
+      // gradient as the six-row direct forward over dY with flipped weights (convdirect.ts
+      // convDataAuto): 'same' padding, groups and dilation, a 3-d case; LeNet's conv2 (not taken)
+      { x: [2, 6, 9, 14], w: [16, 6, 5, 5], stride: [1, 1], pb: [0, 0], pe: [0, 0], dl: [1, 1], g: 1 },
+      { x: [2, 6, 5, 16], w: [8, 6, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 1 },
+      { x: [1, 12, 6, 16], w: [8, 6, 3, 3], stride: [1, 1], pb: [1, 2], pe: [1, 2], dl: [1, 2], g: 2 },
+      {
+        x: [1, 6, 3, 4, 16],
+        w: [4, 6, 2, 3, 3],
+        stride: [1, 1, 1],
+        pb: [1, 1, 1],
+        pe: [0, 1, 1],
+        dl: [1, 1, 1],
+        g: 1,
+      },
       // the input gradient of unit-stride convolutions on the direct path: groups; padding beyond
       // the dilated kernel (negative padding of the equivalent convolution)
       { x: [2, 8, 5, 16], w: [8, 4, 3, 3], stride: [1, 1], pb: [1, 1], pe: [1, 1], dl: [1, 1], g: 2 },

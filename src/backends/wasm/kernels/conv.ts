@@ -32,6 +32,36 @@ export function readGeom(p: usize): void {
   dl0 = pi(p, 19); dl1 = pi(p, 20); dl2 = pi(p, 21);
 }
 
+/**
+ * Turns the geometry of an input gradient with unit strides into that of the forward correlation
+ * computing it (convdirect.ts's convDataAuto): the image is dY (F channels, spatial O) with a front
+ * border of dl·(K−1) − pb, the output dX (C channels, spatial S), the weights transposed and flipped.
+ * Returns false, changing nothing, where a stride is not 1 or a front border would be negative.
+ */
+export function dataAsForward(): bool {
+  if (st0 != 1 || st1 != 1 || st2 != 1) return false;
+  const b0 = dl0 * (K0 - 1) - pb0;
+  const b1 = dl1 * (K1 - 1) - pb1;
+  const b2 = dl2 * (K2 - 1) - pb2;
+  if (b0 < 0 || b1 < 0 || b2 < 0) return false;
+  let t = C;
+  C = F;
+  F = t;
+  t = S0;
+  S0 = O0;
+  O0 = t;
+  t = S1;
+  S1 = O1;
+  O1 = t;
+  t = S2;
+  S2 = O2;
+  O2 = t;
+  pb0 = b0;
+  pb1 = b1;
+  pb2 = b2;
+  return true;
+}
+
 // ---- the gather packer shared by the forward and input-gradient products.
 // Row k of B is (channel ch, taps t0,t1,t2); column j is a position (u0,u1,u2) of a U-shaped grid.
 // Along axis a the source coordinate is v = u·mul − off + t·tap; when div > 1 it must divide v

@@ -16,10 +16,10 @@
 // Shapes this path does not take go to conv.ts's convForward; the choice depends on the shape only.
 import { madd, pi, scratch, share } from './common';
 import {
-  C, convForward, copyPadded, dl0, dl1, dl2, F, G, K0, K1, K2, MAX_TAPS, N, O0, O1, O2, paddedImageFits, pb0, pb1, pb2,
+  C, convBackwardData, convForward, copyPadded, dataAsForward, dl0, dl1, dl2, F, G, K0, K1, K2, MAX_TAPS, N, O0, O1, O2, paddedImageFits, pb0, pb1, pb2,
   readGeom, S0, S1, S2, setPaddedDims, st0, st1, st2, tapTable, xD0, xD1, xD2,
 } from './conv';
-import { ASH, COMPACT_A, KC, MR, MR6, NR, SCR_B, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, balanced, packPanels } from './gemm';
+import { ASH, COMPACT_A, KC, MC, MR, MR6, NR, SCR_A, SCR_B, SCR_TILE, SCR_USER, SCR_W, SCR_W_BYTES, balanced, packPanels } from './gemm';
 
 /**
  * The direct microkernel: C[0..4, 0..8] (=|+=) Σ_k A[·,k] · B_k, where B_k is the eight floats at
@@ -432,6 +432,45 @@ export function convAuto(p: usize, tid: i32, nt: i32): void {
     return;
   }
   direct(<usize>pi(p, 22), <usize>pi(p, 23), <usize>pi(p, 24), pi(p, 25), tid, nt);
+}
+
+/**
+ * conv input gradient (same parameter block as conv.ts's convBackwardData): where every stride is 1,
+ * the C input channels fill six-row tiles and dX has at most 1.25× as many positions as dY, the
+ * direct forward computes it — dX is the correlation of dY, padded by dl·(K−1) − pb in front, with
+ * the weights transposed (C rows of F·K taps) and flipped — with the channels in the tile's rows and
+ * eight input positions in its lanes; else conv.ts's forms. The correlation also multiplies the zero
+ * border, Q/P times the useful work: LeNet's conv2 (14² from 10²) measured 25 → 21 useful GFLOP/s on
+ * this path, so it stays with conv.ts's scatter form; W2's 64-channel 16×16 layers (Q = P) 49–50 →
+ * 52 (pinned, alternating); four-row tiles (32 channels) gained nothing. Each thread writes the
+ * transposed weights into its SCR_A (unused by the direct product) before taking its share.
+ */
+export function convDataAuto(p: usize, tid: i32, nt: i32): void {
+  readGeom(p);
+  const KK = K0 * K1 * K2;
+  // after dataAsForward: F is dX's channels, C dY's
+  // (Q: dX positions, P: dY positions — the correlation also runs over the zero border, Q per P)
+  const P = O0 * O1 * O2;
+  const Q = S0 * S1 * S2;
+  if (4 * Q > 5 * P || !dataAsForward() || filterRows(F / G) != MR6 || !directOk() || <u64>F * <u64>(C / G) * <u64>KK * 4 > <u64>(MC * KC) << ASH) {
+    convBackwardData(p, tid, nt);
+    return;
+  }
+  const w = <usize>pi(p, 23);
+  const wt = scratch() + SCR_A;
+  const Cg = F / G; // dX channels per group (the original Cg)
+  const Fg = C / G; // dY channels per group (the original Fg)
+  // wt[(g·Cg + c)·Fg·KK + f·KK + t] = w[((g·Fg + f)·Cg + c)·KK + KK − 1 − t]
+  for (let g = 0; g < G; g++)
+    for (let c = 0; c < Cg; c++) {
+      let q = wt + (<usize>((g * Cg + c) * Fg * KK) << 2);
+      for (let f = 0; f < Fg; f++) {
+        const src = w + (<usize>(((g * Fg + f) * Cg + c) * KK + KK - 1) << 2);
+        for (let t = 0; t < KK; t++) store<f32>(q + (<usize>t << 2), load<f32>(src - (<usize>t << 2)));
+        q += <usize>KK << 2;
+      }
+    }
+  direct(<usize>pi(p, 22), wt, <usize>pi(p, 24), pi(p, 25), tid, nt);
 }
 
 /**

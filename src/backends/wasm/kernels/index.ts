@@ -7,8 +7,8 @@ import {
   JOB_REDUCE, JOB_RESIZE, JOB_RESIZE_BACKWARD, JOB_SCATTER_MAPPED, JOB_SOFTMAX, JOB_TEST_TRAP, JOB_UNARY, JOB_UNPOOL, JOB_WHERE,
 } from '../opcodes';
 import { gemmPackB, gemmPacked, matmul, SCRATCH_BYTES } from './gemm';
-import { convBackwardData, convBackwardFilter } from './conv';
-import { convAuto } from './convdirect';
+import { convBackwardFilter } from './conv';
+import { convAuto, convDataAuto } from './convdirect';
 import { binary, cast, unary, where } from './elementwise';
 import { argReduce, reduce, softmax } from './reduce';
 import { fill, gatherMapped, scatterMapped, stridedCopy } from './shape';
@@ -35,7 +35,7 @@ export function run(job: i32, p: usize, tid: i32, nt: i32): void {
     case JOB_GEMM_PACK_B: gemmPackB(p, tid, nt); break;
     case JOB_GEMM_PACKED: gemmPacked(p, tid, nt); break;
     case JOB_CONV: convAuto(p, tid, nt); break;
-    case JOB_CONV_BACKWARD_DATA: convBackwardData(p, tid, nt); break;
+    case JOB_CONV_BACKWARD_DATA: convDataAuto(p, tid, nt); break;
     case JOB_CONV_BACKWARD_FILTER: convBackwardFilter(p, tid, nt); break;
     case JOB_UNARY: unary(p, tid, nt); break;
     case JOB_BINARY: binary(p, tid, nt); break;
