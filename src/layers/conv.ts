@@ -3,7 +3,7 @@ import { StrataError } from '../core/errors.js';
 import type { Generator } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import {
-  type ConvOptions,
+  type ConvActOptions,
   type ConvTransposeOptions,
   conv1d,
   conv2d,
@@ -12,6 +12,7 @@ import {
   convTranspose2d,
   convTranspose3d,
 } from '../ops/conv_fns.js';
+import type { FusedAct } from '../ops/fused.js';
 import { convOutLen, effectiveKernel, normPadding, type Padding } from '../ops/window.js';
 import { checkInitializer, type Initializer } from './init.js';
 import { Layer, type LayerConfig } from './layer.js';
@@ -49,7 +50,7 @@ export interface ConvLayerConfig extends ConvCommonConfig {
   padding?: Padding;
 }
 
-type ConvFn = (x: Tensor, w: Tensor, o: ConvOptions) => Tensor;
+type ConvFn = (x: Tensor, w: Tensor, o: ConvActOptions) => Tensor;
 
 abstract class ConvBase extends Layer {
   abstract readonly rank: number;
@@ -151,12 +152,22 @@ abstract class ConvND extends ConvBase {
   }
 
   forward([x]: Tensor[]): Tensor {
+    return this.forwardAct([x], undefined, 'none');
+  }
+
+  override get fusesActivation(): boolean {
+    return true;
+  }
+
+  /** The convolution, bias and activation as one op (convBiasAct). */
+  protected override forwardAct([x]: Tensor[], _ctx: unknown, act: FusedAct): Tensor {
     return this.fn(x, this.p('weight'), {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
       groups: this.groups,
       bias: this.bias ? this.p('bias') : null,
+      activation: act === 'none' ? null : act,
     });
   }
 

@@ -4,8 +4,8 @@ import type { Generator } from '../core/random.js';
 import { fromTypedArray } from '../core/creation.js';
 import { noGrad } from '../core/engine.js';
 import type { Tensor } from '../core/tensor.js';
-import { add, div, mul, sub } from '../ops/binary.js';
-import { matmul } from '../ops/matmul.js';
+import { div, mul, sub } from '../ops/binary.js';
+import { type FusedAct, linearBiasAct } from '../ops/fused.js';
 import { max, mean, min, variance } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import { checkInitializer, type Initializer } from './init.js';
@@ -192,9 +192,17 @@ export class Dense extends Layer {
   }
 
   forward([x]: Tensor[]): Tensor {
+    return this.forwardAct([x], undefined, 'none');
+  }
+
+  override get fusesActivation(): boolean {
+    return true;
+  }
+
+  /** The product, bias and activation as one op (linearBiasAct). */
+  protected override forwardAct([x]: Tensor[], _ctx: unknown, act: FusedAct): Tensor {
     const flat = x.rank > 2 ? reshape(x, [x.shape[0], -1]) : x;
-    const y = matmul(flat, this.p('weight'), { transB: true });
-    return this.bias ? add(y, this.p('bias')) : y;
+    return linearBiasAct(flat, this.p('weight'), this.bias ? this.p('bias') : null, act);
   }
 
   override flops([s]: number[][]): number {

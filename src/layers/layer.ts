@@ -5,6 +5,7 @@ import { profileLayer, profiledLayer, profiling } from '../core/profile.js';
 import { Generator } from '../core/random.js';
 import type { DType } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
+import type { FusedAct } from '../ops/fused.js';
 import { type Initializer, initTensor } from './init.js';
 
 /**
@@ -209,12 +210,32 @@ export abstract class Layer {
 
   /** Runs the layer on batched inputs after checking their shapes. */
   call(inputs: Tensor[], ctx: CallContext): Tensor {
-    if (profiling && profiledLayer() !== this) return profileLayer(this, () => this.call(inputs, ctx));
+    return this.callFused(inputs, ctx, 'none');
+  }
+
+  /**
+   * `call` with an activation applied to the output inside the layer's own op (a Conv or Dense layer
+   * followed by a ReLU layer in a Sequential model): the same checks, profiling and numerics scope,
+   * attributed to this layer. Only for layers whose `fusesActivation` is true.
+   */
+  callFused(inputs: Tensor[], ctx: CallContext, act: FusedAct): Tensor {
+    if (profiling && profiledLayer() !== this)
+      return profileLayer(this, () => this.callFused(inputs, ctx, act));
     if (checkingNumerics && numericsLabel() !== this.where)
-      return numericsScope(this.where, () => this.call(inputs, ctx));
+      return numericsScope(this.where, () => this.callFused(inputs, ctx, act));
     if (!this.built) this.build(inputs.map((t) => t.shape.slice(1)));
     else if (!this.fits(inputs)) this.checkInputs(inputs.map((t) => t.shape.slice(1)));
-    return this.forward(inputs, ctx);
+    return act === 'none' ? this.forward(inputs, ctx) : this.forwardAct(inputs, ctx, act);
+  }
+
+  /** Whether forwardAct can apply an activation in the layer's own op (Conv and Dense). */
+  get fusesActivation(): boolean {
+    return false;
+  }
+
+  /** The forward pass with `act` applied to the output (for layers that fuse activations). */
+  protected forwardAct(_inputs: Tensor[], _ctx: CallContext, act: FusedAct): Tensor {
+    throw new StrataError(this.where, `cannot apply the activation '${act}' in its own op`);
   }
 
   protected addParam(

@@ -26,7 +26,7 @@ export type ConvBackwardDataAttrs = ConvAttrs & { inputShape: number[] };
 export type ConvBackwardFilterAttrs = ConvAttrs & { filterShape: number[] };
 
 /** Validates a convolution of input shape `x` by filter shape `w`; returns the output shape. */
-function convShape(op: string, x: readonly number[], w: readonly number[], a: ConvAttrs): number[] {
+export function convShape(op: string, x: readonly number[], w: readonly number[], a: ConvAttrs): number[] {
   const r = spatialRank(op, x, 'input');
   if (w.length !== x.length)
     throw new StrataError(
@@ -67,8 +67,8 @@ function checkPair(op: string, a: TensorMeta, b: TensorMeta): void {
 const sameShape = (a: readonly number[], b: readonly number[]) =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 
-/** Just the ConvAttrs of an attribute object (drops inputShape / filterShape). */
-const base = ({ stride, padBegin, padEnd, dilation, groups }: ConvAttrs): ConvAttrs => ({
+/** Just the ConvAttrs of an attribute object (drops inputShape / filterShape, act). */
+export const convAttrsOf = ({ stride, padBegin, padEnd, dilation, groups }: ConvAttrs): ConvAttrs => ({
   stride,
   padBegin,
   padEnd,
@@ -85,8 +85,8 @@ export const convOp = defineOp<ConvAttrs>({
     return [{ shape: convShape('conv', x.shape, w.shape, attrs), dtype: x.dtype }];
   },
   grad: ([dy], { inputs: [x, w], attrs }) => [
-    () => convBackwardData(dy, w, { ...base(attrs), inputShape: [...x.shape] }),
-    () => convBackwardFilter(x, dy, { ...base(attrs), filterShape: [...w.shape] }),
+    () => convBackwardData(dy, w, { ...convAttrsOf(attrs), inputShape: [...x.shape] }),
+    () => convBackwardFilter(x, dy, { ...convAttrsOf(attrs), filterShape: [...w.shape] }),
   ],
 });
 
@@ -108,8 +108,8 @@ export const convBackwardDataOp = defineOp<ConvBackwardDataAttrs>({
   },
   // dx = B(dy, w) is bilinear; with ddx the gradient of dx: d(dy) = conv(ddx, w), dw = BF(ddx, dy).
   grad: ([ddx], { inputs: [dy, w], attrs }) => [
-    () => conv(ddx, w, base(attrs)),
-    () => convBackwardFilter(ddx, dy, { ...base(attrs), filterShape: [...w.shape] }),
+    () => conv(ddx, w, convAttrsOf(attrs)),
+    () => convBackwardFilter(ddx, dy, { ...convAttrsOf(attrs), filterShape: [...w.shape] }),
   ],
 });
 
@@ -131,17 +131,18 @@ export const convBackwardFilterOp = defineOp<ConvBackwardFilterAttrs>({
   },
   // dw = BF(x, dy); with ddw the gradient of dw: dx = B(dy, ddw), d(dy) = conv(x, ddw).
   grad: ([ddw], { inputs: [x, dy], attrs }) => [
-    () => convBackwardData(dy, ddw, { ...base(attrs), inputShape: [...x.shape] }),
-    () => conv(x, ddw, base(attrs)),
+    () => convBackwardData(dy, ddw, { ...convAttrsOf(attrs), inputShape: [...x.shape] }),
+    () => conv(x, ddw, convAttrsOf(attrs)),
   ],
 });
 
 /** The conv primitive with normalized attributes (see conv1d/conv2d/conv3d for the friendly form). */
-export const conv = (x: Tensor, w: Tensor, attrs: ConvAttrs): Tensor => run1(convOp, [x, w], base(attrs));
+export const conv = (x: Tensor, w: Tensor, attrs: ConvAttrs): Tensor =>
+  run1(convOp, [x, w], convAttrsOf(attrs));
 export const convBackwardData = (dy: Tensor, w: Tensor, attrs: ConvBackwardDataAttrs): Tensor =>
-  run1(convBackwardDataOp, [dy, w], { ...base(attrs), inputShape: [...attrs.inputShape] });
+  run1(convBackwardDataOp, [dy, w], { ...convAttrsOf(attrs), inputShape: [...attrs.inputShape] });
 export const convBackwardFilter = (x: Tensor, dy: Tensor, attrs: ConvBackwardFilterAttrs): Tensor =>
-  run1(convBackwardFilterOp, [x, dy], { ...base(attrs), filterShape: [...attrs.filterShape] });
+  run1(convBackwardFilterOp, [x, dy], { ...convAttrsOf(attrs), filterShape: [...attrs.filterShape] });
 
 /** Kept for modules that import it from here (resize.ts); not re-exported by ops/index.ts. */
 export { batched } from './batching.js';

@@ -3,6 +3,7 @@ import type { Tensor } from '../core/tensor.js';
 import { batched } from './batching.js';
 import { add } from './binary.js';
 import { conv, convBackwardData } from './conv.js';
+import { activationOf, convBiasAct } from './fused.js';
 import { pad, reshape } from './shape.js';
 import { effectiveKernel, normInts, normPadding, type Padding } from './window.js';
 
@@ -21,16 +22,26 @@ export interface ConvOptions {
   bias?: Tensor | null;
 }
 
+export interface ConvActOptions extends ConvOptions {
+  /** Applied after the bias, in the same op (convBiasAct). */
+  activation?: 'relu' | null;
+}
+
+function checkBias(fn: string, F: number, bias: Tensor): void {
+  if (bias.shape.length !== 1 || bias.shape[0] !== F)
+    throw new StrataError(fn, `bias must have shape [${F}] (output channels), got [${bias.shape}]`);
+}
+
 /** Adds a bias of shape [F] along axis 1 of an (N, F, ...spatial) tensor. */
 function addBias(fn: string, y: Tensor, bias: Tensor | null | undefined): Tensor {
   if (!bias) return y;
   const F = y.shape[1];
-  if (bias.shape.length !== 1 || bias.shape[0] !== F)
-    throw new StrataError(fn, `bias must have shape [${F}] (output channels), got [${bias.shape}]`);
+  checkBias(fn, F, bias);
   return add(y, reshape(bias, [F, ...y.shape.slice(2).map(() => 1)]));
 }
 
-function convNd(fn: string, r: number, x: Tensor, w: Tensor, o: ConvOptions): Tensor {
+function convNd(fn: string, r: number, x: Tensor, w: Tensor, o: ConvActOptions): Tensor {
+  const act = activationOf(fn, o.activation);
   return batched(fn, x, r, (x) => {
     const stride = normInts(fn, 'stride', o.stride, r, 1);
     const dilation = normInts(fn, 'dilation', o.dilation, r, 1);
@@ -39,19 +50,24 @@ function convNd(fn: string, r: number, x: Tensor, w: Tensor, o: ConvOptions): Te
     if (o.padding === 'same' && K.length !== r)
       throw new StrataError(fn, `weight [${w.shape}] must have ${r} kernel axes`);
     const pads = normPadding(fn, o.padding, S, K, stride, dilation);
-    return addBias(fn, conv(x, w, { stride, dilation, ...pads, groups: o.groups ?? 1 }), o.bias);
+    const attrs = { stride, dilation, ...pads, groups: o.groups ?? 1 };
+    if (!o.bias && act === 'none') return conv(x, w, attrs);
+    // the bias and activation in the product's own op (the message names the function, as before)
+    if (o.bias && w.rank >= 1) checkBias(fn, w.shape[0], o.bias);
+    return convBiasAct(x, w, o.bias, { ...attrs, act });
   });
 }
 
 /**
- * Convolution over 1, 2 or 3 spatial axes: x (N, C, ...S) or (C, ...S), w (F, C/groups, ...K).
+ * Convolution over 1, 2 or 3 spatial axes: x (N, C, ...S) or (C, ...S), w (F, C/groups, ...K); with
+ * `bias` and `activation: 'relu'` the whole relu(conv + bias) runs as one op (convBiasAct).
  * Shape: O = floor((S + padBegin + padEnd − dilation·(K − 1) − 1) / stride) + 1 per axis.
  */
-export const conv1d = (x: Tensor, w: Tensor, opts: ConvOptions = {}): Tensor =>
+export const conv1d = (x: Tensor, w: Tensor, opts: ConvActOptions = {}): Tensor =>
   convNd('conv1d', 1, x, w, opts);
-export const conv2d = (x: Tensor, w: Tensor, opts: ConvOptions = {}): Tensor =>
+export const conv2d = (x: Tensor, w: Tensor, opts: ConvActOptions = {}): Tensor =>
   convNd('conv2d', 2, x, w, opts);
-export const conv3d = (x: Tensor, w: Tensor, opts: ConvOptions = {}): Tensor =>
+export const conv3d = (x: Tensor, w: Tensor, opts: ConvActOptions = {}): Tensor =>
   convNd('conv3d', 3, x, w, opts);
 
 export interface ConvTransposeOptions extends Omit<ConvOptions, 'padding'> {

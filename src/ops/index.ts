@@ -16,6 +16,17 @@ export {
   convOp,
 } from './conv.js';
 export * from './conv_fns.js';
+export {
+  type ConvBiasActAttrs,
+  convBiasAct,
+  convBiasActOp,
+  type FusedAct,
+  type LinearBiasActAttrs,
+  type LinearOptions,
+  linear,
+  linearBiasAct,
+  linearBiasActOp,
+} from './fused.js';
 export * from './matmul.js';
 export * from './pool.js';
 export * from './pool_fns.js';

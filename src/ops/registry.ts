@@ -2,6 +2,7 @@ import type { Kernel } from '../core/backend.js';
 import type { OpDef } from '../core/op.js';
 import * as binary from './binary.js';
 import * as conv from './conv.js';
+import * as fused from './fused.js';
 import * as matmul from './matmul.js';
 import * as pool from './pool.js';
 import * as reduce from './reduce.js';
@@ -72,6 +73,9 @@ export const opTable = {
   conv: conv.convOp,
   convBackwardData: conv.convBackwardDataOp,
   convBackwardFilter: conv.convBackwardFilterOp,
+  // fused product + bias + activation (the Conv and Dense layers' forward)
+  convBiasAct: fused.convBiasActOp,
+  linearBiasAct: fused.linearBiasActOp,
   maxPool: pool.maxPoolOp,
   avgPool: pool.avgPoolOp,
   avgPoolBackward: pool.avgPoolBackwardOp,

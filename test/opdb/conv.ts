@@ -47,6 +47,9 @@ const conv1dCases: OpCase[] = [
   cc(conv1d, 'same stride2', [n(1, 2, 9), n(2, 2, 3)], { padding: 'same', stride: 2 }),
   cc(conv1d, 'bias', [n(2, 3, 5), n(2, 3, 3), n(2)], { padding: 1 }),
   cc(conv1d, 'unbatched', [n(3, 6), n(2, 3, 3)]),
+  // activation: the fused convBiasAct op
+  cc(conv1d, 'bias relu', [n(2, 3, 7), n(4, 3, 3), n(4)], { padding: 1, activation: 'relu' }),
+  cc(conv1d, 'relu unbatched', [n(2, 9), n(3, 2, 3)], { stride: 2, activation: 'relu' }),
 ];
 
 const conv2dCases: OpCase[] = [
@@ -64,6 +67,11 @@ const conv2dCases: OpCase[] = [
   cc(conv2d, 'size1 and 17', [n(1, 1, 17, 3), n(2, 1, 5, 1)], { stride: [2, 1] }),
   cc(conv2d, 'kernel 1x1', [n(2, 5, 3, 3), n(3, 5, 1, 1)]),
   cc(conv2d, 'bias stride2 dilation2', [n(2, 2, 7, 7), n(3, 2, 2, 2), n(3)], { stride: 2, dilation: 2 }),
+  cc(conv2d, 'bias relu groups2 same', [n(2, 4, 5, 4), n(6, 2, 3, 3), n(6)], {
+    groups: 2,
+    padding: 'same',
+    activation: 'relu',
+  }),
   // kernel-path cases: the wasm backend picks its product forms by shape (kernels/conv.ts); these
   // shapes take the input gradient's dCol + col2im form and the small-channel paths
   cc(conv2d, 'lenet-like 5x5 valid', [n(2, 3, 11, 9), n(5, 3, 5, 5)], {}, kernelPath),
@@ -79,6 +87,10 @@ const conv3dCases: OpCase[] = [
     padding: [0, 1, 1],
   }),
   cc(conv3d, 'bias', [n(1, 1, 3, 3, 3), n(2, 1, 2, 2, 2), n(2)]),
+  cc(conv3d, 'bias relu stride2', [n(1, 2, 4, 3, 5), n(3, 2, 2, 2, 2), n(3)], {
+    stride: 2,
+    activation: 'relu',
+  }),
 ];
 
 const convT1dCases: OpCase[] = [
@@ -198,6 +210,11 @@ export const entries: OpEntry[] = [
         'bias shape',
         () => conv1d(zeros([1, 1, 5], f64), zeros([2, 1, 3], f64), { bias: zeros([3], f64) }),
         /^conv1d: bias must have shape \[2\] \(output channels\), got \[3\]/,
+      ),
+      err(
+        'bad activation',
+        () => conv1d(zeros([1, 1, 5], f64), zeros([2, 1, 3], f64), { activation: 'tanh' as 'relu' }),
+        /^conv1d: activation must be 'relu' or omitted, got "tanh"/,
       ),
       err(
         'bad padding string',

@@ -21,7 +21,7 @@ type UnaryName =
   | 'cast';
 
 /** The scalar formula of every element-wise op of one input: the specification. */
-const unaryFormulas: { [K in UnaryName]: (a: AttrsOf<K>) => (x: number) => number } = {
+export const unaryFormulas: { [K in UnaryName]: (a: AttrsOf<K>) => (x: number) => number } = {
   neg: () => (x) => -x,
   exp: () => Math.exp,
   log: () => Math.log,

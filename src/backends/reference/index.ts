@@ -3,6 +3,7 @@ import { arrayFor, type DType, type TypedArray } from '../../core/dtype.js';
 import type { KernelTable } from '../../ops/registry.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
+import { fusedKernels } from './fused.js';
 import { linalgKernels } from './linalg.js';
 import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
@@ -17,6 +18,7 @@ export const referenceKernels: KernelTable = {
   ...shapeKernels,
   ...linalgKernels,
   ...convKernels,
+  ...fusedKernels,
   ...poolKernels,
   ...resizeKernels,
 };

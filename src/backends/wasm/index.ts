@@ -4,6 +4,7 @@ import { StrataError } from '../../core/errors.js';
 import type { KernelTable } from '../../ops/registry.js';
 import { convKernels } from './ops/conv.js';
 import { elementwiseKernels } from './ops/elementwise.js';
+import { fusedKernels } from './ops/fused.js';
 import { linalgKernels } from './ops/linalg.js';
 import { poolKernels } from './ops/pool.js';
 import { reduceKernels } from './ops/reduce.js';
@@ -27,6 +28,7 @@ export const wasmKernels: Partial<KernelTable> = {
   ...shapeKernels,
   ...linalgKernels,
   ...convKernels,
+  ...fusedKernels,
   ...poolKernels,
   ...resizeKernels,
 };

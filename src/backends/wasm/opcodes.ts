@@ -26,6 +26,7 @@ export const JOB_RESIZE = 21;
 export const JOB_RESIZE_BACKWARD = 22;
 export const JOB_GEMM_PACK_B = 23;
 export const JOB_GEMM_PACKED = 24;
+export const JOB_BIAS_ACT = 25;
 export const JOB_TEST_TRAP = 99;
 
 // Element-wise ops of one input.
@@ -66,6 +67,10 @@ export const B_ADD_SCALED = 14;
 export const R_SUM = 0;
 export const R_MAX = 1;
 export const R_MIN = 2;
+
+// Activations of the fused bias + activation epilogue (JOB_BIAS_ACT).
+export const ACT_NONE = 0;
+export const ACT_RELU = 1;
 
 // Casts.
 export const CAST_F2I = 0;

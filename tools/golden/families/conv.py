@@ -44,7 +44,8 @@ def conv_nd(xs, a):
     dilation = per_axis(a.get('dilation'), r, 1)
     pads = pads_of(a.get('padding'), list(x.shape[-r:]), list(w.shape[2:]), stride, dilation)
     fn = [F.conv1d, F.conv2d, F.conv3d][r - 1]
-    return fn(f_pad(x, pads), w, b, stride=stride, dilation=dilation, groups=a.get('groups', 1))
+    y = fn(f_pad(x, pads), w, b, stride=stride, dilation=dilation, groups=a.get('groups', 1))
+    return F.relu(y) if a.get('activation') == 'relu' else y
 
 
 def conv_transpose_nd(xs, a):

@@ -1,5 +1,6 @@
 // Element-wise kernels: one input (SIMD where the formula allows), two inputs with broadcasting
 // (collapsed shapes; SIMD inner loops for same-shape, scalar and row/column broadcast), where, casts.
+import { ACT_RELU } from '../opcodes';
 import {
   B_ADD, B_ADD_SCALED, B_DIV, B_EQUAL, B_GREATER, B_GREATER_EQUAL, B_LESS, B_LESS_EQUAL, B_MAXIMUM, B_MINIMUM, B_MUL,
   B_NOT_EQUAL, B_POW, B_RELU_BACKWARD, B_SUB, CAST_F2I, U_ABS, U_CLAMP, U_COPY, U_ELU, U_ERF, U_EXP, U_LEAKY_RELU, U_LOG,
@@ -326,4 +327,74 @@ export function where(p: usize, tid: i32, nt: i32): void {
       store<f32>(yp + (<usize>i << 2), cv != 0 ? load<f32>(ap + (<usize>(i * sa) << 2)) : load<f32>(bp + (<usize>(i * sb) << 2)));
     }
   }
+}
+
+// ---------------------------------------------------------------- bias + activation epilogue
+
+/** The activation of the fused epilogue: exactly the unary op's vector formula. */
+@inline function actV(act: i32, v: v128): v128 {
+  return act == ACT_RELU ? unaryV(U_RELU, v, 0, 0) : v;
+}
+
+/** One row of n values in place: act(y + bv) (bv one bias splatted; no bias: bv unused). */
+@inline function biasActRow(act: i32, bias: bool, y: usize, n: i32, bv: v128): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(y + o);
+    v128.store(y + o, actV(act, bias ? f32x4.add(v, bv) : v));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = f32x4.splat(load<f32>(y + o));
+    store<f32>(y + o, f32x4.extract_lane(actV(act, bias ? f32x4.add(v, bv) : v), 0));
+  }
+}
+
+/** y[o, f] = act(y[o, f] + b[f]) for one row of F (inner size 1, as Dense): bias as a vector. */
+@inline function biasActVec(act: i32, y: usize, b: usize, F: i32): void {
+  let f = 0;
+  for (; f + 4 <= F; f += 4) {
+    const o = <usize>f << 2;
+    v128.store(y + o, actV(act, f32x4.add(v128.load(y + o), v128.load(b + o))));
+  }
+  for (; f < F; f++) {
+    const o = <usize>f << 2;
+    const v = f32x4.add(f32x4.splat(load<f32>(y + o)), f32x4.splat(load<f32>(b + o)));
+    store<f32>(y + o, f32x4.extract_lane(actV(act, v), 0));
+  }
+}
+
+@inline function biasActRange(act: i32, y: usize, b: usize, F: i32, inner: i32, r0: i32, r1: i32): void {
+  if (b == 0) {
+    // no bias: the rows are one contiguous range
+    biasActRow(act, false, y + (<usize>(r0 * inner) << 2), (r1 - r0) * inner, f32x4.splat(0));
+  } else if (inner == 1) {
+    // units are whole rows of F (outer indices)
+    for (let r = r0; r < r1; r++) biasActVec(act, y + (<usize>(r * F) << 2), b, F);
+  } else {
+    // units are (outer, f) rows of `inner`, each with one bias
+    for (let r = r0; r < r1; r++)
+      biasActRow(act, true, y + (<usize>(r * inner) << 2), inner, v128.load32_splat(b + (<usize>(r % F) << 2)));
+  }
+}
+
+/**
+ * The epilogue of the fused convolution / dense ops, in place on their product:
+ * p = [y, b (0: none), outer, F, inner, act]: y[o, f, i] = act(y[o, f, i] + b[f]) — the same float32
+ * add and activation as the separate add and unary ops. Threads split the rows.
+ */
+export function biasAct(p: usize, tid: i32, nt: i32): void {
+  const y = <usize>pi(p, 0);
+  const b = <usize>pi(p, 1);
+  const outer = pi(p, 2);
+  const F = pi(p, 3);
+  const inner = pi(p, 4);
+  const act = pi(p, 5);
+  const units = b != 0 && inner == 1 ? outer : outer * F;
+  const r0 = share(units, tid, nt, 1);
+  const r1 = share(units, tid + 1, nt, 1);
+  if (r0 >= r1) return;
+  if (act == ACT_RELU) biasActRange(ACT_RELU, y, b, F, inner, r0, r1);
+  else biasActRange(0, y, b, F, inner, r0, r1);
 }

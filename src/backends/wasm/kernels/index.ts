@@ -6,10 +6,12 @@ import {
   JOB_CONV_BACKWARD_FILTER, JOB_COPY, JOB_FILL, JOB_GATHER_MAPPED, JOB_MATMUL, JOB_MAXPOOL, JOB_POOL_GATHER,
   JOB_REDUCE, JOB_RESIZE, JOB_RESIZE_BACKWARD, JOB_SCATTER_MAPPED, JOB_SOFTMAX, JOB_TEST_TRAP, JOB_UNARY, JOB_UNPOOL, JOB_WHERE,
 } from '../opcodes';
+import { JOB_BIAS_ACT } from '../opcodes';
 import { gemmPackB, gemmPacked, matmul, SCRATCH_BYTES } from './gemm';
 import { convBackwardFilter } from './conv';
 import { convAuto, convDataAuto } from './convdirect';
 import { binary, cast, unary, where } from './elementwise';
+import { biasAct } from './elementwise';
 import { argReduce, reduce, softmax } from './reduce';
 import { fill, gatherMapped, scatterMapped, stridedCopy } from './shape';
 import { avgPool, avgPoolBackward, maxPool, poolGather, unpoolScatter } from './pool';
@@ -55,6 +57,7 @@ export function run(job: i32, p: usize, tid: i32, nt: i32): void {
     case JOB_CAST: cast(p, tid, nt); break;
     case JOB_RESIZE: resize(p, tid, nt); break;
     case JOB_RESIZE_BACKWARD: resizeBackward(p, tid, nt); break;
+    case JOB_BIAS_ACT: biasAct(p, tid, nt); break;
     case JOB_TEST_TRAP: if (tid == nt - 1) unreachable(); break;
     default: unreachable();
   }
