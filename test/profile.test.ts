@@ -51,7 +51,10 @@ test('the profiler charges forward and backward ops to the layers that recorded 
   assert.ok(after < before, 'training still trains with the profiler on');
   const report = profileReport();
   assert.match(report, /2 steps \(backward passes\)/);
-  assert.match(report, /forward {2}matmul +2\.0/);
+  // each Dense layer is one fused op; the ReLU after 'hidden' runs inside it (no layer row of its own)
+  assert.match(report, /forward {2}linearBiasAct +2\.0/);
+  assert.doesNotMatch(report, /forward {2}relu/);
+  assert.doesNotMatch(report, /^relu_1 /m);
   assert.match(report, /backward matmul/);
   const hidden = report.split('\n').find((l) => l.startsWith('hidden'));
   assert.ok(hidden, report);

@@ -134,7 +134,7 @@ describe('check numerics', () => {
     try {
       assert.throws(
         () => fit(net(), data(1), base),
-        /matmul: produced NaN in the forward pass of layer Dense 'pre'.*input 0 \[4,3\] already held a non-finite value \(it came from the data/,
+        /linearBiasAct: produced NaN in the forward pass of layer Dense 'pre'.*input 0 \[4,3\] already held a non-finite value \(it came from the data/,
       );
     } finally {
       setCheckNumerics(false);
