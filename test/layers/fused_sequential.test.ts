@@ -31,19 +31,22 @@ ReLU.prototype.forward = function (this: ReLU, ...args: Parameters<ReLU['forward
   return reluForward.apply(this, args);
 };
 
+/** Biases drawn at random: zero biases would hide a bias added on the wrong side of the ReLU. */
+const biasInit = { normal: [0, 0.5] as [number, number] };
+
 function lenetLike(Relu: new () => ReLU): Sequential {
   const layers: Layer[] = [
-    new Conv2D({ filters: 4, kernelSize: 3, padding: 1 }),
+    new Conv2D({ filters: 4, kernelSize: 3, padding: 1, biasInit }),
     new Relu(),
     new MaxPool2D({ kernelSize: 2 }),
-    new Conv2D({ filters: 5, kernelSize: 3, groups: 1, stride: 2 }),
+    new Conv2D({ filters: 5, kernelSize: 3, stride: 2, biasInit }),
     new Relu(),
     new Flatten(),
-    new Dense({ units: 7 }),
+    new Dense({ units: 7, biasInit }),
     new Relu(),
     new Dense({ units: 3, bias: false }),
     new Relu(),
-    new Dense({ units: 2 }),
+    new Dense({ units: 2, biasInit }),
   ];
   return new Sequential(layers, { inputShape: [2, 10, 9] }).build({ seed: 11 });
 }
