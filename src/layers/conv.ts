@@ -12,7 +12,7 @@ import {
   convTranspose2d,
   convTranspose3d,
 } from '../ops/conv_fns.js';
-import type { FusedAct } from '../ops/fused.js';
+import { type ConvBiasActAttrs, convBiasActWith, type FusedAct } from '../ops/fused.js';
 import { convOutLen, effectiveKernel, normPadding, type Padding } from '../ops/window.js';
 import { checkInitializer, type Initializer } from './init.js';
 import { Layer, type LayerConfig } from './layer.js';
@@ -159,9 +159,28 @@ abstract class ConvND extends ConvBase {
     return true;
   }
 
-  /** The convolution, bias and activation as one op (convBiasAct). */
+  /** The op's attributes per act, for the spatial input size `S` they were made for. */
+  private opAttrs: { S: number[]; byAct: Record<FusedAct, ConvBiasActAttrs> } | null = null;
+
+  private attrsFor(S: readonly number[]): Record<FusedAct, ConvBiasActAttrs> {
+    const c = this.opAttrs;
+    if (c && c.S.length === S.length && c.S.every((d, i) => d === S[i])) return c.byAct;
+    const base = { stride: this.stride, dilation: this.dilation, ...this.pads(S), groups: this.groups };
+    const byAct = { none: { ...base, act: 'none' as const }, relu: { ...base, act: 'relu' as const } };
+    this.opAttrs = { S: [...S], byAct };
+    return byAct;
+  }
+
+  /**
+   * The convolution, bias and activation as one op (convBiasAct). A batched input (as Layer.call
+   * passes) takes the op with the attributes normalized once per input size; anything else the
+   * conv function, which checks and explains.
+   */
   protected override forwardAct([x]: Tensor[], _ctx: unknown, act: FusedAct): Tensor {
-    return this.fn(x, this.p('weight'), {
+    const w = this.p('weight');
+    if (x.rank === this.rank + 2 && (this.bias || act !== 'none'))
+      return convBiasActWith(x, w, this.bias ? this.p('bias') : null, this.attrsFor(x.shape.slice(2))[act]);
+    return this.fn(x, w, {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,

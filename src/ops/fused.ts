@@ -108,6 +108,13 @@ export const linearBiasActOp = defineOp<LinearBiasActAttrs>({
 
 const ins = (x: Tensor, w: Tensor, b: Tensor | null | undefined) => (b ? [x, w, b] : [x, w]);
 
+/**
+ * The fused convolution op on attributes used as they are (no copy): for callers that build them
+ * once and never change them (the Conv layers; a recorded node keeps the object).
+ */
+export const convBiasActWith = (x: Tensor, w: Tensor, b: Tensor | null, attrs: ConvBiasActAttrs): Tensor =>
+  run1(convBiasActOp, ins(x, w, b), attrs);
+
 /** The fused convolution primitive with normalized attributes (conv1d/2d/3d take `activation`). */
 export const convBiasAct = (
   x: Tensor,
@@ -122,7 +129,10 @@ export const linearBiasAct = (
   w: Tensor,
   b: Tensor | null | undefined,
   act: FusedAct = 'none',
-): Tensor => run1(linearBiasActOp, ins(x, w, b), { act });
+): Tensor => run1(linearBiasActOp, ins(x, w, b), actAttrs[act] ?? { act });
+
+/** One attribute object per act (a recorded node keeps it; nothing changes it). */
+const actAttrs: Record<FusedAct, LinearBiasActAttrs> = { none: { act: 'none' }, relu: { act: 'relu' } };
 
 export interface LinearOptions {
   /** Added per unit, shape [units]. */
