@@ -12,6 +12,7 @@ import {
   convTranspose2d,
   convTranspose3d,
 } from '../ops/conv_fns.js';
+import { conv } from '../ops/conv.js';
 import { type ConvBiasActAttrs, convBiasActWith, type FusedAct } from '../ops/fused.js';
 import { convOutLen, effectiveKernel, normPadding, type Padding } from '../ops/window.js';
 import { checkInitializer, type Initializer } from './init.js';
@@ -172,14 +173,18 @@ abstract class ConvND extends ConvBase {
   }
 
   /**
-   * The convolution, bias and activation as one op (convBiasAct). A batched input (as Layer.call
-   * passes) takes the op with the attributes normalized once per input size; anything else the
-   * conv function, which checks and explains.
+   * The convolution, bias and activation as one op (convBiasAct; conv when there is neither). A
+   * batched input (as Layer.call passes) takes the op with the attributes normalized once per input
+   * size; anything else the conv function, which checks and explains.
    */
   protected override forwardAct([x]: Tensor[], _ctx: unknown, act: FusedAct): Tensor {
     const w = this.p('weight');
-    if (x.rank === this.rank + 2 && (this.bias || act !== 'none'))
-      return convBiasActWith(x, w, this.bias ? this.p('bias') : null, this.attrsFor(x.shape.slice(2))[act]);
+    if (x.rank === this.rank + 2) {
+      const a = this.attrsFor(x.shape.slice(2))[act];
+      return this.bias || act !== 'none'
+        ? convBiasActWith(x, w, this.bias ? this.p('bias') : null, a)
+        : conv(x, w, a);
+    }
     return this.fn(x, w, {
       stride: this.stride,
       padding: this.padding,
