@@ -5,7 +5,7 @@ import type { Node } from '../core/op.js';
 import { profileBackwardEnd, profileBackwardNode, profileBackwardStart, profiling } from '../core/profile.js';
 import { shapesEqual } from '../core/shape.js';
 import { aliasOf, type Tensor } from '../core/tensor.js';
-import { addGrad, onesLike, zerosLike } from './hooks.js';
+import { addGrad, aliasGrad, onesLike, zerosLike } from './hooks.js';
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run over it again (default false: it is freed). */
@@ -112,8 +112,10 @@ export function gradients(
           if (!th || !x.requiresGrad) return null;
           let g = th();
           // A gradient that passes an output gradient through unchanged gets its own tensor (same
-          // storage), so freeing the consumed output gradient below cannot free it.
-          if (filled.includes(g)) g = aliasOf(g, g.shape);
+          // storage), so freeing the consumed output gradient below cannot free it. Recording the
+          // gradient (createGraph), the alias is an op, so the gradient keeps its history (a bare
+          // alias would cut every second-order path through add, sub and other pass-through ops).
+          if (filled.includes(g)) g = createGraph ? aliasGrad(g) : aliasOf(g, g.shape);
           if (!shapesEqual(g.shape, x.shape))
             throw new StrataError(
               node.op.name,

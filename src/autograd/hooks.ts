@@ -8,6 +8,8 @@ export interface GradHelpers {
   add(a: Tensor, b: Tensor): Tensor;
   onesLike(t: Tensor): Tensor;
   zerosLike(t: Tensor): Tensor;
+  /** A new tensor sharing t's storage, recorded as an op (so it keeps t's history). */
+  alias(t: Tensor): Tensor;
 }
 
 let helpers: GradHelpers | null = null;
@@ -24,3 +26,4 @@ function h(): GradHelpers {
 export const addGrad = (a: Tensor, b: Tensor): Tensor => h().add(a, b);
 export const onesLike = (t: Tensor): Tensor => h().onesLike(t);
 export const zerosLike = (t: Tensor): Tensor => h().zerosLike(t);
+export const aliasGrad = (t: Tensor): Tensor => h().alias(t);

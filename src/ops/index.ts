@@ -2,6 +2,8 @@ import { installGradHelpers } from '../autograd/hooks.js';
 import { full } from '../core/creation.js';
 import type { Tensor } from '../core/tensor.js';
 import { add } from './binary.js';
+import { run1 } from './define.js';
+import { reshapeOp } from './shape.js';
 
 export * from './binary.js';
 export {
@@ -49,4 +51,9 @@ export * from './unary.js';
 export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, { dtype: t.dtype, backend: t.backend });
 export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, { dtype: t.dtype, backend: t.backend });
 
-installGradHelpers({ add: (a, b) => add(a, b), onesLike, zerosLike });
+installGradHelpers({
+  add: (a, b) => add(a, b),
+  onesLike,
+  zerosLike,
+  alias: (t) => run1(reshapeOp, [t], { shape: [...t.shape] }),
+});
