@@ -1,6 +1,8 @@
+import { full } from '../core/creation.js';
 import { StrataError } from '../core/errors.js';
 import { normAxes, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
+import { batchNormTrain } from '../ops/batchnorm.js';
 import { add, mul, pow, sub } from '../ops/binary.js';
 import { avgPool } from '../ops/pool.js';
 import { mean } from '../ops/reduce.js';
@@ -10,8 +12,9 @@ import { reshape } from '../ops/shape.js';
  * Normalizations, composed from ops (mean, sub, mul, pow, avgPool, reshape): autograd gives the
  * backward, no gradient code here. Layout NC… (channels on axis 1), as PyTorch and ONNX.
  *
- * NOTE: composite. The backward is the chain of the pieces' gradients, which is exact but runs about
- * three times as many element-wise passes as a fused batch-norm kernel would (see docs/LAYERS.md).
+ * NOTE: composite, except training-mode batch normalization, which runs the fused ops of
+ * src/ops/batchnorm.ts. The backward of the others is the chain of the pieces' gradients, which is
+ * exact but runs about three times as many element-wise passes as a fused kernel would.
  */
 
 export interface Moments {
@@ -61,9 +64,6 @@ function checkChannels(fn: string, x: Tensor, v: Tensor | null | undefined, what
     throw new StrataError(fn, `${what} must have shape [${x.shape[1]}] (channels), got [${v.shape}]`);
 }
 
-/** Axes of (N, C, …spatial) other than the channel axis. */
-const allButChannel = (x: Tensor): number[] => x.shape.map((_, i) => i).filter((i) => i !== 1);
-
 export interface BatchNormOptions extends AffineOptions {
   /** Per-channel statistics [C] used for inference (and ignored in training). */
   runningMean?: Tensor | null;
@@ -86,7 +86,8 @@ export interface BatchNormResult {
  * Batch normalization of x (N, C, …spatial) with statistics per channel over the batch and spatial
  * axes. Training: batch mean and biased variance (also returned, for the running update);
  * inference: `runningMean` / `runningVar`. y = (x − μ)/√(σ² + eps)·weight + bias.
- * Shape: output = input.
+ * Training runs the fused ops batchNormTrain / batchNormBackward (src/ops/batchnorm.ts); the returned
+ * mean and variance carry gradients too. Inference is composed. Shape: output = input.
  */
 export function batchNormWithStats(x: Tensor, opts: BatchNormOptions = {}): BatchNormResult {
   const fn = 'batchNorm';
@@ -100,17 +101,24 @@ export function batchNormWithStats(x: Tensor, opts: BatchNormOptions = {}): Batc
     checkChannels(fn, x, v, k);
   const eps = opts.eps ?? 1e-5;
   const r = x.rank;
-  const w = opts.weight ? channelShaped(opts.weight, r) : null;
-  const b = opts.bias ? channelShaped(opts.bias, r) : null;
   const count = x.size / Math.max(x.shape[1], 1);
   if (opts.training) {
-    const m = moments(x, allButChannel(x));
-    const y = affine(mul(m.centered, invStd(m.variance, eps)), { weight: w, bias: b });
-    const C = [x.shape[1]];
-    return { output: y, mean: reshape(m.mean, C), variance: reshape(m.variance, C), count };
+    // One fused op (statistics, normalization, affine) and its fused gradient; an absent weight or
+    // bias is a constant 1 or 0 (no gradient is computed for a constant).
+    const C = x.shape[1];
+    const like = { dtype: x.dtype, backend: x.backend };
+    const [y, mean, variance] = batchNormTrain(
+      x,
+      opts.weight ?? full([C], 1, like),
+      opts.bias ?? full([C], 0, like),
+      eps,
+    );
+    return { output: y, mean, variance, count };
   }
   if (!opts.runningMean || !opts.runningVar)
     throw new StrataError(fn, 'inference needs runningMean and runningVar (or training: true)');
+  const w = opts.weight ? channelShaped(opts.weight, r) : null;
+  const b = opts.bias ? channelShaped(opts.bias, r) : null;
   const rm = channelShaped(opts.runningMean, r);
   const rv = channelShaped(opts.runningVar, r);
   const y = affine(mul(sub(x, rm), invStd(rv, eps)), { weight: w, bias: b });

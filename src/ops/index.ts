@@ -5,6 +5,7 @@ import { add } from './binary.js';
 import { run1 } from './define.js';
 import { reshapeOp } from './shape.js';
 
+export * from './batchnorm.js';
 export * from './binary.js';
 export {
   type ConvAttrs,

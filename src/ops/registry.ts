@@ -1,5 +1,6 @@
 import type { Kernel } from '../core/backend.js';
 import type { OpDef } from '../core/op.js';
+import * as batchnorm from './batchnorm.js';
 import * as binary from './binary.js';
 import * as conv from './conv.js';
 import * as fused from './fused.js';
@@ -84,6 +85,9 @@ export const opTable = {
   // resizing (ONNX Resize: nearest and linear) and its adjoint
   resize: resize.resizeOp,
   resizeBackward: resize.resizeBackwardOp,
+  // batch normalization in training (fused statistics, normalization and affine) and its gradient
+  batchNormTrain: batchnorm.batchNormTrainOp,
+  batchNormBackward: batchnorm.batchNormBackwardOp,
 } as const;
 
 export type OpTable = typeof opTable;

@@ -12,6 +12,7 @@ import '../../src/backends/wasm/index.js';
 import '../../src/ops/methods.js';
 import { decodeIdxBytes } from '../../src/data/idx.js';
 import { decodeImage } from '../../src/data/images.js';
+import { once } from '../../src/core/once.js';
 import { loadMnistPackage } from '../../src/data/mnist.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/io/checkpoint.js';
 import { loadModel, saveModel, stateTensors } from '../../src/io/model.js';
@@ -38,18 +39,6 @@ export interface Target extends Format {
   load(bytes: Uint8Array, plan: Plan): unknown;
   /** Called once after the run. */
   teardown?(): void;
-}
-
-function once<T>(f: () => T): () => T {
-  let v: T | undefined;
-  let done = false;
-  return () => {
-    if (!done) {
-      v = f();
-      done = true;
-    }
-    return v as T;
-  };
 }
 
 const digits = once(() => loadMnistPackage());

@@ -5,6 +5,7 @@ import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
 import { fusedKernels } from './fused.js';
 import { linalgKernels } from './linalg.js';
+import { normKernels } from './norm.js';
 import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
 import { resizeKernels } from './resize.js';
@@ -21,6 +22,7 @@ export const referenceKernels: KernelTable = {
   ...fusedKernels,
   ...poolKernels,
   ...resizeKernels,
+  ...normKernels,
 };
 
 /**
