@@ -6,6 +6,7 @@ import { convKernels } from './ops/conv.js';
 import { elementwiseKernels } from './ops/elementwise.js';
 import { fusedKernels } from './ops/fused.js';
 import { linalgKernels } from './ops/linalg.js';
+import { normKernels } from './ops/norm.js';
 import { poolKernels } from './ops/pool.js';
 import { reduceKernels } from './ops/reduce.js';
 import { resizeKernels } from './ops/resize.js';
@@ -31,6 +32,7 @@ export const wasmKernels: Partial<KernelTable> = {
   ...fusedKernels,
   ...poolKernels,
   ...resizeKernels,
+  ...normKernels,
 };
 
 let runtime: Runtime | null = null;

@@ -27,6 +27,8 @@ export const JOB_RESIZE_BACKWARD = 22;
 export const JOB_GEMM_PACK_B = 23;
 export const JOB_GEMM_PACKED = 24;
 export const JOB_BIAS_ACT = 25;
+export const JOB_BATCHNORM_TRAIN = 26;
+export const JOB_BATCHNORM_BACKWARD = 27;
 export const JOB_TEST_TRAP = 99;
 
 // Element-wise ops of one input.

@@ -7,6 +7,7 @@ import {
   JOB_REDUCE, JOB_RESIZE, JOB_RESIZE_BACKWARD, JOB_SCATTER_MAPPED, JOB_SOFTMAX, JOB_TEST_TRAP, JOB_UNARY, JOB_UNPOOL, JOB_WHERE,
 } from '../opcodes';
 import { JOB_BIAS_ACT } from '../opcodes';
+import { JOB_BATCHNORM_BACKWARD, JOB_BATCHNORM_TRAIN } from '../opcodes';
 import { gemmPackB, gemmPacked, matmul, SCRATCH_BYTES } from './gemm';
 import { convBackwardFilter } from './conv';
 import { convAuto, convDataAuto } from './convdirect';
@@ -16,6 +17,7 @@ import { argReduce, reduce, softmax } from './reduce';
 import { fill, gatherMapped, scatterMapped, stridedCopy } from './shape';
 import { avgPool, avgPoolBackward, maxPool, poolGather, unpoolScatter } from './pool';
 import { resize, resizeBackward } from './resize';
+import { batchNormBackward, batchNormTrain } from './norm';
 
 export { setScratch } from './common';
 export { gemmKcb, gemmNcb } from './gemm';
@@ -58,6 +60,8 @@ export function run(job: i32, p: usize, tid: i32, nt: i32): void {
     case JOB_RESIZE: resize(p, tid, nt); break;
     case JOB_RESIZE_BACKWARD: resizeBackward(p, tid, nt); break;
     case JOB_BIAS_ACT: biasAct(p, tid, nt); break;
+    case JOB_BATCHNORM_TRAIN: batchNormTrain(p, tid, nt); break;
+    case JOB_BATCHNORM_BACKWARD: batchNormBackward(p, tid, nt); break;
     case JOB_TEST_TRAP: if (tid == nt - 1) unreachable(); break;
     default: unreachable();
   }

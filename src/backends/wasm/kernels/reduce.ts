@@ -8,7 +8,7 @@ import { expv } from './math';
  * Σ of n contiguous floats in f64: four f64x2 accumulators over eight floats a step (four chains of
  * dependent adds hide the add latency; with two the loop waited on it), then two over four.
  */
-@inline function sumRow(x: usize, n: i32): f64 {
+@inline export function sumRow(x: usize, n: i32): f64 {
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
   let a2 = f64x2.splat(0);
