@@ -15,10 +15,12 @@ import type { ErrorCase, OpCase, OpEntry } from './types.js';
 const f64 = { dtype: 'float64' as const };
 const err = (name: string, run: () => unknown, message: RegExp): ErrorCase => ({ name, run, message });
 
-/** Shapes of x: 2-d, N = 1 with an odd spatial size ≥ 17, 4-d with vector tails, 5-d, one channel. */
+/** Shapes of x: 2-d (narrow and wide), N = 1 with an odd spatial size ≥ 17, 4-d with vector tails, 5-d, one channel. */
 const shapes: [string, number[]][] = [
   ['2d', [6, 3]],
   ['2d batch 17', [17, 2]],
+  // ≥ 4 channels of one value each: the wasm kernels' four-channels-per-vector path and its tail
+  ['2d wide', [5, 9]],
   ['n1 spatial 17', [1, 3, 17]],
   ['4d', [2, 3, 4, 5]],
   ['4d spatial 16', [3, 2, 4, 4]],

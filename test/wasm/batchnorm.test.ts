@@ -18,6 +18,9 @@ const shapes = [
   [2, 2, 3, 2, 3],
   [4, 1, 1],
   [2, 5, 33],
+  // (N, C) with C ≥ 4: four channels in the lanes, the rest one at a time
+  [6, 9],
+  [33, 8],
 ];
 
 describe('wasm batch normalization', () => {
@@ -44,30 +47,34 @@ describe('wasm batch normalization', () => {
     });
   });
 
-  test('results do not depend on the thread count', () => {
-    const s = [8, 16, 14, 14];
-    const mk = (spec: Spec, seed: number) => S.tensor(makeData(spec, seed), spec.shape, { backend: wasm });
-    const run = () =>
-      S.scope(() => {
-        const x = mk(F(s), 1);
-        const [y, m, v] = S.batchNormTrain(x, mk(F([16]), 2), mk(F([16]), 3), 1e-5);
-        const g = S.batchNormBackward(
-          mk(F(s), 4),
-          x,
-          m,
-          v,
-          mk(F([16]), 5),
-          mk(F([16]), 6),
-          mk(F([16]), 7),
-          1e-5,
-        );
-        return [y, m, v, ...g].map((t) => Array.from(t.data()));
-      });
-    setThreads(1);
-    const one = run();
-    setThreads(2);
-    assert.deepEqual(run(), one);
-  });
+  for (const s of [
+    [8, 16, 14, 14],
+    [40, 18],
+  ])
+    test(`results do not depend on the thread count [${s}]`, () => {
+      const C = s[1];
+      const mk = (spec: Spec, seed: number) => S.tensor(makeData(spec, seed), spec.shape, { backend: wasm });
+      const run = () =>
+        S.scope(() => {
+          const x = mk(F(s), 1);
+          const [y, m, v] = S.batchNormTrain(x, mk(F([C]), 2), mk(F([C]), 3), 1e-5);
+          const g = S.batchNormBackward(
+            mk(F(s), 4),
+            x,
+            m,
+            v,
+            mk(F([C]), 5),
+            mk(F([C]), 6),
+            mk(F([C]), 7),
+            1e-5,
+          );
+          return [y, m, v, ...g].map((t) => Array.from(t.data()));
+        });
+      setThreads(1);
+      const one = run();
+      setThreads(2);
+      assert.deepEqual(run(), one);
+    });
 
   test('statistics stay accurate far from zero', () => {
     // mean 1000, standard deviation 0.01: a one-pass Σx² − M·mean² in f32 would lose the variance.
