@@ -384,10 +384,13 @@ describe('wasm kernels match the reference', () => {
           [5, 17, 130],
           // ≥ 5·10⁷ flops with ≥ 64 rows per thread: B packed once for all threads (gemmPackB)
           [262, 300, 330],
-          // ≥ 96 rows: the 6-row tile of the fused multiply-add build, with a row edge (97 = 16·6 + 1),
-          // a K not a multiple of 4 and a column edge
+          // the 6-row tile of the fused multiply-add build (from 12 rows where six-row panels pad
+          // little), with a row edge (97 = 16·6 + 1), a K not a multiple of 4 and a column edge;
+          // 30 rows: five whole 6-row panels; 26: the 4-row tile (six-row panels would pad to 30)
           [97, 67, 21],
           [100, 9, 8],
+          [30, 13, 17],
+          [26, 13, 17],
           // fewer rows than the 4-row tile: the unpacked row-times-matrix path
           [1, 67, 13],
           [2, 9, 21],

@@ -127,9 +127,11 @@ function sharedB(
         p.i(0, M).i(1, N).i(2, K).i(3, a).i(4, rsa).i(5, csa).i(6, b).i(7, rsb).i(8, csb).i(9, c);
         p.i(10, jc).i(11, nc).i(12, pc).i(13, kc).i(14, blk.ptr);
         rtm.run(C.JOB_GEMM_PACK_B, p, threads, 'matmul');
-        // four shares per thread: a core slowed by the host claims fewer of them (a share of at
-        // most MC rows streams the B block once, as a larger share does per MC rows)
-        rtm.run(C.JOB_GEMM_PACKED, p, 4 * threads, 'matmul');
+        // sixteen shares per thread: a core slowed by the host claims fewer of them, and the last
+        // share, which the other thread may wait for, is short (W5 on two threads, paired rounds
+        // while the host slowed the vCPUs: 16 shares beat 4 in five of six); a share streams the
+        // B block once, the same per row as a larger one
+        rtm.run(C.JOB_GEMM_PACKED, p, 16 * threads, 'matmul');
       }
     }
   } finally {
