@@ -486,6 +486,20 @@ describe('wasm kernels match the reference', () => {
         dl: [1, 1, 1],
         g: 1,
       },
+      // few rows Cg·KK over long rows of outputs: LeNet's first layer at its size; groups, strides
+      // and dilation on the outer axes; filters that fill no tile; 3-d; 1-d
+      { x: [3, 1, 28, 28], w: [6, 1, 5, 5], stride: [1, 1], pb: [2, 2], pe: [2, 2], dl: [1, 1], g: 1 },
+      { x: [2, 4, 9, 12], w: [6, 2, 3, 5], stride: [2, 1], pb: [1, 2], pe: [0, 2], dl: [2, 1], g: 2 },
+      {
+        x: [1, 1, 3, 5, 8],
+        w: [4, 1, 2, 3, 3],
+        stride: [1, 2, 1],
+        pb: [0, 1, 1],
+        pe: [1, 0, 1],
+        dl: [1, 1, 1],
+        g: 1,
+      },
+      { x: [2, 2, 20], w: [7, 2, 3], stride: [1], pb: [1], pe: [1], dl: [1], g: 1 },
     ];
     atThreads(() => {
       for (const c of cases) {
