@@ -6,6 +6,7 @@ import './backends/wasm/index.js';
 import './ops/methods.js';
 
 export { getThreads, initWasm, setThreads } from './backends/wasm/index.js';
+export type { InitWasmOptions, WasmSource } from './backends/wasm/init.js';
 
 export { gradients } from './autograd/backward.js';
 export type { BackwardOptions } from './autograd/backward.js';
@@ -20,13 +21,16 @@ export type { DType, TypedArray } from './core/dtype.js';
 export { enableGrad, isGradEnabled, keep, noGrad, scope } from './core/engine.js';
 export { StrataError } from './core/errors.js';
 export { memoryInfo } from './core/meminfo.js';
-export type { OpDef } from './core/op.js';
+export type { GradContext, GradFn, Node, OpDef, TensorMeta } from './core/op.js';
 export { Generator, manualSeed } from './core/random.js';
 export type { Shape } from './core/shape.js';
 export { type NestedArray, Tensor } from './core/tensor.js';
 export * from './ops/index.js';
 export { opTable } from './ops/registry.js';
-export type { KernelTable, OpName } from './ops/registry.js';
+export type { AliasOpName, AttrsOf, KernelTable, OpName, OpTable } from './ops/registry.js';
+export type { TensorOrNumber } from './ops/define.js';
+export type { Padding } from './ops/window.js';
+export type { ResizeBackwardAttrs } from './ops/resize.js';
 export * from './functional/index.js';
 export * from './layers/index.js';
 export * from './models/index.js';

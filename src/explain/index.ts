@@ -1,9 +1,12 @@
 export { judgeDying, judgeVanishing } from './activation.js';
+export type { DyingNumbers, VanishingNumbers } from './activation.js';
 export type { Experiment, ExperimentResult, Figure, RunOptions, Verdict } from './common.js';
 export { judgeConvLocates } from './conv.js';
 export { judgeDropout } from './dropout.js';
+export type { DropoutNumbers } from './dropout.js';
 export { judgeSpeedup } from './normalization.js';
 export { judgePooling } from './pool.js';
+export type { PoolNumbers } from './pool.js';
 export { judgeChecks } from './shapes.js';
 export {
   EXPERIMENTS,
@@ -16,3 +19,4 @@ export {
   resultJson,
   runExperiments,
 } from './run.js';
+export type { ExplainCommandOptions } from './run.js';

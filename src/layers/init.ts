@@ -10,7 +10,8 @@ import type { Tensor } from '../core/tensor.js';
  * Defaults per layer: convolution and dense use heUniform (good for ReLU nets) with zero bias;
  * normalization scales are ones and offsets zeros; PReLU slopes 0.25.
  */
-const NAMES = [
+/** The initializers that can be named by a string. */
+export const INITIALIZER_NAMES = [
   'zeros',
   'ones',
   'glorotUniform',
@@ -22,7 +23,7 @@ const NAMES = [
   'orthogonal',
 ] as const;
 
-export type InitializerName = (typeof NAMES)[number];
+export type InitializerName = (typeof INITIALIZER_NAMES)[number];
 
 export type Initializer =
   | InitializerName
@@ -46,11 +47,11 @@ export function checkInitializer(init: unknown, where = 'initializer'): asserts 
   const fail = (what: string): never => {
     throw new StrataError(
       where,
-      `initializer must be one of ${NAMES.join(', ')}, { constant: c }, { uniform: [low, high] } or { normal: [mean, std] }; ${what}`,
+      `initializer must be one of ${INITIALIZER_NAMES.join(', ')}, { constant: c }, { uniform: [low, high] } or { normal: [mean, std] }; ${what}`,
     );
   };
   if (typeof init === 'string') {
-    if (!(NAMES as readonly string[]).includes(init)) fail(`got unknown name '${init}'`);
+    if (!(INITIALIZER_NAMES as readonly string[]).includes(init)) fail(`got unknown name '${init}'`);
     return;
   }
   if (!init || typeof init !== 'object' || Array.isArray(init))

@@ -13,7 +13,8 @@ import { type Initializer, initTensor } from './init.js';
  * is allocated (a config may declare any size), and starts as zeros: the file's values replace it, so
  * running the initializers would only cost time.
  */
-type ParamCheck = (param: string, shape: readonly number[], dtype: DType) => void;
+/** Checks one parameter read from a file against the layer being built (buildingFromFile). */
+export type ParamCheck = (param: string, shape: readonly number[], dtype: DType) => void;
 let loading: { file: string; param: ParamCheck } | null = null;
 
 /**

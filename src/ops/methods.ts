@@ -7,27 +7,26 @@ import type { DType } from '../core/dtype.js';
 import type { Shape } from '../core/shape.js';
 import { aliasOf, Tensor } from '../core/tensor.js';
 import * as o from './index.js';
+import type { TensorOrNumber } from './define.js';
+import type { Axes } from './reduce.js';
 import type { PadMode } from './shape.js';
-
-type T = Tensor | number;
-type Axes = number | readonly number[];
 
 /** Chainable methods on Tensor, each the function of the same name in the ops. */
 declare module '../core/tensor.js' {
   interface Tensor {
-    add(b: T): Tensor;
-    sub(b: T): Tensor;
-    mul(b: T): Tensor;
-    div(b: T): Tensor;
-    pow(b: T): Tensor;
-    maximum(b: T): Tensor;
-    minimum(b: T): Tensor;
-    equal(b: T): Tensor;
-    notEqual(b: T): Tensor;
-    less(b: T): Tensor;
-    lessEqual(b: T): Tensor;
-    greater(b: T): Tensor;
-    greaterEqual(b: T): Tensor;
+    add(b: TensorOrNumber): Tensor;
+    sub(b: TensorOrNumber): Tensor;
+    mul(b: TensorOrNumber): Tensor;
+    div(b: TensorOrNumber): Tensor;
+    pow(b: TensorOrNumber): Tensor;
+    maximum(b: TensorOrNumber): Tensor;
+    minimum(b: TensorOrNumber): Tensor;
+    equal(b: TensorOrNumber): Tensor;
+    notEqual(b: TensorOrNumber): Tensor;
+    less(b: TensorOrNumber): Tensor;
+    lessEqual(b: TensorOrNumber): Tensor;
+    greater(b: TensorOrNumber): Tensor;
+    greaterEqual(b: TensorOrNumber): Tensor;
     neg(): Tensor;
     exp(): Tensor;
     log(): Tensor;

@@ -57,7 +57,8 @@ function argOp(name: string) {
 export const argmaxOp = argOp('argmax');
 export const argminOp = argOp('argmin');
 
-type Axes = number | readonly number[] | undefined;
+/** One axis or several (negative counts from the end); omitted: every axis. */
+export type Axes = number | readonly number[];
 
 export const sum = (x: Tensor, axes?: Axes, keepDims = false): Tensor =>
   run1(sumOp, [x], { axes: normAxes('sum', axes, x.rank), keepDims });
