@@ -9,8 +9,8 @@ import type { Tensor } from '../core/tensor.js';
  * (PyTorch's convention for a weight of shape [out, in, ...kernel]; dense weights are stored [out, in]).
  * Defaults per layer: convolution and dense use heUniform (good for ReLU nets) with zero bias;
  * normalization scales are ones and offsets zeros; PReLU slopes 0.25.
+ * INITIALIZER_NAMES: the initializers that can be named by a string.
  */
-/** The initializers that can be named by a string. */
 export const INITIALIZER_NAMES = [
   'zeros',
   'ones',

@@ -11,9 +11,9 @@ import { type Initializer, initTensor } from './init.js';
 /**
  * While a model is built from a saved file, each parameter is checked against the file before anything
  * is allocated (a config may declare any size), and starts as zeros: the file's values replace it, so
- * running the initializers would only cost time.
+ * running the initializers would only cost time. A ParamCheck checks one parameter read from the file
+ * against the layer being built (buildingFromFile).
  */
-/** Checks one parameter read from a file against the layer being built (buildingFromFile). */
 export type ParamCheck = (param: string, shape: readonly number[], dtype: DType) => void;
 let loading: { file: string; param: ParamCheck } | null = null;
 
